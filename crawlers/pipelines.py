@@ -1,0 +1,44 @@
+"""Scrapy item pipeline that counts field coverage of scraped articles.
+
+Coverage per field (``coverage/title`` ...) is how a run notices that the site's markup changed:
+a field that suddenly goes missing on most pages means the parser no longer finds it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+COVERED_FIELDS = (
+    "title",
+    "published_at",
+    "modified_at",
+    "author",
+    "body_text",
+    "tags",
+    "categories",
+)
+
+
+class CoveragePipeline:
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CoveragePipeline:
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        if item.get("kind") != "article":
+            return item
+        self.stats.inc_value("coverage/articles")
+        for name in COVERED_FIELDS:
+            if item.get(name):
+                self.stats.inc_value(f"coverage/{name}")
+            sources = item.get("extraction", {}).get(name, {})
+            if isinstance(sources, dict) and sources.get("source"):
+                self.stats.inc_value(f"source/{name}/{sources['source']}")
+        return item

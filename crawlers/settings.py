@@ -1,0 +1,47 @@
+"""Scrapy settings of cqmonitor's crawler: polite by default, for the live site.
+
+Tests and the demo crawl a loopback copy and lower the delay with ``-s DOWNLOAD_DELAY=0``
+(the runner does this from ``--delay``).
+"""
+
+BOT_NAME = "cqmonitor"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+USER_AGENT = "cqmonitor/0.1 (+https://github.com/cqmonitor/cqmonitor; news monitor of iChongqing)"
+ROBOTSTXT_OBEY = True
+
+# One request at a time, with a delay, adapted to the server's latency.
+CONCURRENT_REQUESTS = 1
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A news page is well under a megabyte; anything far larger (a decompression bomb included:
+# the limit applies after decompression) is dropped.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+EXTENSIONS = {"crawlers.extensions.StatsDump": 500}
+ITEM_PIPELINES = {"crawlers.pipelines.CoveragePipeline": 300}
+
+# Where the spider reads the state of what is stored, and the stats file it writes.
+CQMONITOR_STATS_FILE = ""
+# Date archives are the tool for a short backfill window; sitemaps cover longer ones.
+CQMONITOR_ARCHIVE_MAX_DAYS = 31
+# A page that failed is retried on later runs this many times, then left for an operator.
+CQMONITOR_MAX_FAILURE_ATTEMPTS = 5

@@ -1,0 +1,360 @@
+"""The ``ichongqing`` spider: discovers articles and turns their pages into items.
+
+It only routes. Discovery uses each source for what it is good at: the feed for the newest
+posts, the sitemaps (with ``lastmod``) for completeness and edits, the date archives for a short
+backfill window. An article already stored and unchanged is never downloaded again; one whose
+``lastmod`` moved is fetched with a conditional request. Parsing lives in ``crawlers.parsing``.
+
+Arguments (``-a name=value``): ``source_url``, ``since`` / ``until`` (CST dates, inclusive; a
+``since`` makes the run a backfill of that window), ``changed_since`` (ISO instant: in an
+incremental run, an unknown article whose ``lastmod`` is newer is fetched whatever its date),
+``state`` (JSON file of what is stored, written by the pipeline before the crawl), ``mode``
+(``backfill``: the window is what the user asked for, every sitemap is read; ``incremental``:
+unchanged sitemaps and feed are skipped through their lastmod and validators).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawlers.parsing import (
+    CST,
+    Listed,
+    page_to_item,
+    parse_article,
+    parse_feed,
+    parse_instant,
+    parse_listing,
+    parse_sitemap,
+)
+from crawlers.urls import SITE_URL, SourceSite, article_date, article_key
+
+ARTICLE_STATUSES = [304, 404, 410]
+
+
+def _date_arg(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"-a {name}={value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+class IchongqingSpider(Spider):
+    name = "ichongqing"
+
+    def __init__(
+        self,
+        source_url: str = SITE_URL,
+        since: str | None = None,
+        until: str | None = None,
+        changed_since: str | None = None,
+        state: str | None = None,
+        mode: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.site = SourceSite(source_url)
+        self.since = _date_arg(since, "since")
+        self.until = _date_arg(until, "until")
+        if self.since and self.until and self.until < self.since:
+            raise ValueError(f"until {self.until} is before since {self.since}")
+        if mode not in (None, "backfill", "incremental"):
+            raise ValueError(f"-a mode={mode!r}: expected backfill or incremental")
+        self.backfill = mode == "backfill" if mode else self.since is not None
+        if self.since is None:
+            # Incremental with no state: the last 7 days.
+            self.since = (datetime.now(CST) - timedelta(days=7)).date()
+        self.changed_since = parse_instant(changed_since) if changed_since else None
+        self.state_path = state
+        self.allowed_domains = [self.site.netloc.split(":")[0]]
+        self.stored: dict[str, dict[str, Any]] = {}
+        self.sources: dict[str, dict[str, Any]] = {}
+        self.retry_urls: list[str] = []
+        self.scheduled: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> IchongqingSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.archive_max_days = crawler.settings.getint("CQMONITOR_ARCHIVE_MAX_DAYS", 31)
+        return spider
+
+    # ----------------------------------------------------------------- helpers
+
+    def _load_state(self) -> None:
+        if not self.state_path:
+            return
+        data = json.loads(Path(self.state_path).read_text(encoding="utf-8"))
+        self.stored = data.get("articles", {})
+        self.sources = data.get("sources", {})
+        self.retry_urls = data.get("retry", [])
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key, count)
+
+    def _in_window(self, day: date | None) -> bool:
+        if day is None:
+            return False
+        if self.since and day < self.since:
+            return False
+        return not (self.until and day > self.until)
+
+    def _conditional(self, url: str, known: dict[str, Any] | None) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if known and known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known and known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+        return headers
+
+    def _article_request(self, listed: Listed, via: str) -> Request | None:
+        """A request for a discovered article link, or None when it needs no download."""
+        key = article_key(listed.url)
+        fetch_url = self.site.article_fetch_url(listed.url)
+        if key is None or fetch_url is None:
+            self._inc("discovery/not_article")
+            return None
+        if key in self.scheduled:
+            return None
+        known = self.stored.get(key)
+        if known is not None:
+            stored_lastmod = parse_instant(known.get("lastmod"))
+            if listed.lastmod is None or (stored_lastmod and listed.lastmod <= stored_lastmod):
+                self._inc("articles/skipped_unchanged")
+                return None
+            self._inc("articles/refetch_edited")
+        elif not self._in_window(article_date(listed.url)):
+            fresh = (
+                not self.backfill
+                and self.changed_since is not None
+                and listed.lastmod is not None
+                and listed.lastmod >= self.changed_since
+            )
+            if not fresh:
+                self._inc("articles/skipped_outside_window")
+                return None
+        self.scheduled.add(key)
+        self._inc(f"discovery/scheduled/{via}")
+        return Request(
+            fetch_url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            headers=self._conditional(fetch_url, known),
+            cb_kwargs={"key": key, "lastmod": listed.lastmod, "via": via},
+            meta={"handle_httpstatus_list": ARTICLE_STATUSES},
+        )
+
+    def _source_request(self, path_or_url: str, callback: Any, **cb_kwargs: Any) -> Request | None:
+        url = self.site.fetch_url(
+            path_or_url if "://" in path_or_url else self.site.url(path_or_url)
+        )
+        if url is None:
+            return None
+        known = self.sources.get(url) if not self.backfill else None
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            headers=self._conditional(url, known),
+            cb_kwargs=cb_kwargs,
+            meta={"handle_httpstatus_list": [304]},
+        )
+
+    def _source_item(self, response: Response, lastmod: datetime | None = None) -> dict[str, Any]:
+        return {
+            "kind": "source",
+            "url": response.url,
+            "etag": (response.headers.get("ETag") or b"").decode("latin-1") or None,
+            "last_modified": (response.headers.get("Last-Modified") or b"").decode("latin-1")
+            or None,
+            "lastmod": lastmod.isoformat() if lastmod else None,
+        }
+
+    # ----------------------------------------------------------------- routing
+
+    async def start(self) -> AsyncIterator[Any]:
+        self._load_state()
+        for request in (
+            self._source_request("/feed/", self.parse_feed),
+            self._source_request("/sitemap_index.xml", self.parse_sitemap, lastmod=None),
+        ):
+            if request is not None:
+                yield request
+        if self.backfill and self.since:
+            last = self.until or datetime.now(CST).date()
+            days = (last - self.since).days + 1
+            if 0 < days <= self.archive_max_days:
+                for offset in range(days):
+                    day = self.since + timedelta(days=offset)
+                    request = self._source_request(
+                        f"/{day:%Y/%m/%d}/", self.parse_listing, listing=f"{day:%Y-%m-%d}"
+                    )
+                    if request is not None:
+                        yield request
+            else:
+                self._inc("discovery/archives_skipped_window_too_long")
+        for url in self.retry_urls:
+            key = article_key(url)
+            if key is None:
+                continue
+            self._inc("articles/retry_failed")
+            request = self._article_request(Listed(url, datetime.now(UTC)), "retry")
+            if request is not None:
+                yield request
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:
+            self._inc("discovery/feed_not_modified")
+            return
+        entries = parse_feed(response.body)
+        self._inc("discovery/feed_entries", len(entries))
+        if not entries:
+            self._inc("discovery/feed_empty")
+        for entry in entries:
+            # The feed has no edit times: a stored article found there is known already.
+            request = self._article_request(Listed(entry.url, None, entry.title), "feed")
+            if request is not None:
+                yield request
+        yield self._source_item(response)
+
+    def parse_sitemap(self, response: Response, lastmod: datetime | None) -> Iterator[Any]:
+        if response.status == 304:
+            self._inc("discovery/sitemap_not_modified")
+            return
+        kind, entries = parse_sitemap(response.body)
+        if not kind:
+            self._inc("discovery/sitemap_unparseable")
+            yield {
+                "kind": "failure",
+                "url": response.url,
+                "reason": "sitemap is not XML",
+                "status": response.status,
+            }
+            return
+        if kind == "index":
+            for entry in entries:
+                child = self.site.fetch_url(entry.url)
+                if child is None:
+                    continue
+                known = self.sources.get(child)
+                stored = parse_instant(known.get("lastmod")) if known else None
+                if not self.backfill and entry.lastmod and stored and entry.lastmod <= stored:
+                    self._inc("discovery/sitemap_skipped_unchanged")
+                    continue
+                request = self._source_request(child, self.parse_sitemap, lastmod=entry.lastmod)
+                if request is not None:
+                    yield request
+            yield self._source_item(response)
+            return
+        self._inc("discovery/sitemap_urls", len(entries))
+        seen = []
+        for entry in entries:
+            key = article_key(entry.url)
+            if key is None:
+                continue
+            if key in self.stored:
+                seen.append(key)
+            request = self._article_request(entry, "sitemap")
+            if request is not None:
+                yield request
+        if seen:
+            yield {"kind": "seen", "keys": seen}
+        yield self._source_item(response, lastmod)
+
+    def parse_listing(self, response: Response, listing: str) -> Iterator[Any]:
+        if response.status == 304:
+            return
+        links, next_url = parse_listing(response.body)
+        self._inc("discovery/listing_pages")
+        for link in links:
+            request = self._article_request(link, "archive")
+            if request is not None:
+                yield request
+        if next_url:
+            request = self._source_request(next_url, self.parse_listing, listing=listing)
+            if request is not None:
+                yield request
+
+    def parse_article(
+        self, response: Response, key: str, lastmod: datetime | None, via: str
+    ) -> Iterator[dict[str, Any]]:
+        if response.status == 304:
+            self._inc("articles/not_modified")
+            yield {
+                "kind": "unchanged",
+                "key": key,
+                "url": response.url,
+                "sitemap_lastmod": lastmod.isoformat() if lastmod else None,
+            }
+            return
+        if response.status >= 400:
+            self._inc(f"articles/failed/http_{response.status}")
+            yield {
+                "kind": "failure",
+                "url": response.url,
+                "key": key,
+                "reason": f"HTTP {response.status}",
+                "status": response.status,
+            }
+            return
+        page = parse_article(response.body, response.url)
+        if page.problems and (
+            page.published_at.value is None or not page.body.paragraphs or not page.title.value
+        ):
+            reason = ", ".join(page.problems)
+            for problem in page.problems:
+                self._inc(f"articles/dropped_{problem.replace(' ', '_')}")
+            yield {
+                "kind": "failure",
+                "url": response.url,
+                "key": key,
+                "reason": f"unparseable page: {reason}",
+                "status": response.status,
+            }
+            return
+        item = page_to_item(page)
+        if article_key(item["url"]) != key:
+            # A canonical link that names another article: trust the address we fetched.
+            self._inc("articles/canonical_mismatch")
+            item["url"] = self.site.article_fetch_url(response.url) or item["url"]
+        item.update(
+            kind="article",
+            key=key,
+            fetched_url=response.url,
+            via=via,
+            sitemap_lastmod=lastmod.isoformat() if lastmod else None,
+            etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
+            http_last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1")
+            or None,
+        )
+        self._inc("articles/scraped")
+        yield item
+
+    def on_error(self, failure: Failure) -> Iterator[dict[str, Any]]:
+        request = failure.request  # type: ignore[attr-defined]
+        response = getattr(failure.value, "response", None)
+        status = response.status if response is not None else None
+        reason = (
+            f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        )
+        kind = f"http_{status}" if status else failure.type.__name__
+        self._inc(f"errors/{kind}")
+        self.logger.warning("failed %s: %s", request.url, reason)
+        yield {
+            "kind": "failure",
+            "url": request.url,
+            "key": request.cb_kwargs.get("key"),
+            "reason": reason,
+            "status": status,
+        }

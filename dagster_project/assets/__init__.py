@@ -1,0 +1,1 @@
+"""Assets of cqmonitor, from the crawl to the Slack digest."""

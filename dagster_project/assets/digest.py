@@ -1,0 +1,46 @@
+"""The Slack digest of everything not yet delivered."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from pipelines.delivery import DeliveryOutcome, deliver_digest
+
+from ..resources import DatabaseResource, SlackResource
+
+
+def outcome_metadata(outcome: DeliveryOutcome) -> dict[str, object]:
+    return {
+        "status": outcome.status,
+        "digest_id": outcome.digest_id or 0,
+        "events": outcome.events,
+        "articles": outcome.articles,
+        "messages": outcome.messages,
+        "text": dg.MetadataValue.text(outcome.text),
+        "preview": dg.MetadataValue.md(f"```\n{outcome.text[:4000]}\n```" if outcome.text else "-"),
+    }
+
+
+@dg.asset(group_name="deliver", kinds={"slack"}, deps=["article_topics", "events"])
+def slack_digest(
+    context: dg.AssetExecutionContext, database: DatabaseResource, slack: SlackResource
+) -> dg.MaterializeResult:
+    """The daily Slack digest: new conferences, alliances and proposals on the three topics."""
+    outcome = deliver_digest(
+        database.factory,
+        sender=slack.sender(),
+        channel=slack.channel or None,
+        now=datetime.now(UTC),
+        send_empty=slack.send_empty,
+        preview_path=slack.preview_path,
+    )
+    for note in outcome.notes:
+        context.log.info(note)
+    if outcome.status == "failed":
+        raise dg.Failure(
+            description=f"digest not delivered: {outcome.error}",
+            metadata=outcome_metadata(outcome),
+        )
+    if outcome.status == "preview":
+        context.log.info(f"no SLACK_BOT_TOKEN: digest preview written to {outcome.blocks_path}")
+    return dg.MaterializeResult(metadata=outcome_metadata(outcome))

@@ -1,0 +1,142 @@
+"""Dagster resources: the database, the source site and Slack, configured through ``dg.EnvVar``.
+
+The source site has a live implementation (any http(s) URL) and a fixture-backed one
+(``bundled``: the offline copy of the site served on loopback for the run), so ``materialize()``
+runs the real crawl in tests and in the demo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from pydantic import PrivateAttr
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawlers.runner import CrawlRequest, CrawlResult, run_crawl
+from pipelines.settings import BUNDLED, DEFAULT_DELAY, DEFAULT_SOURCE_URL, check_source_url
+from pipelines.slack import SlackSender
+from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
+from pipelines.taxonomy import Taxonomy, load_taxonomy
+
+
+class DatabaseResource(dg.ConfigurableResource):
+    """The SQL database (SQLite or PostgreSQL) holding articles, topics, events and deliveries."""
+
+    url: str
+
+    _engine: Engine | None = PrivateAttr(default=None)
+    _factory: sessionmaker[Session] | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Migrating on every run is a no-op once the schema is current.
+        migrate(self.url)
+        self._engine = make_engine(self.url)
+        self._factory = session_factory(self._engine)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+    @property
+    def factory(self) -> sessionmaker[Session]:
+        if self._factory is None:
+            self.setup_for_execution(dg.build_init_resource_context())
+        assert self._factory is not None
+        return self._factory
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.factory) as session:
+            yield session
+
+
+class SourceSiteResource(dg.ConfigurableResource):
+    """Where articles are crawled from: the live site, any copy of it, or ``bundled``."""
+
+    url: str = DEFAULT_SOURCE_URL
+    delay: float = DEFAULT_DELAY
+    concurrency: int = 1
+    work_dir: str = ".cqmonitor/crawls"
+
+    _base_url: str | None = PrivateAttr(default=None)
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url or self.url
+
+    @contextmanager
+    def yield_for_execution(
+        self, context: dg.InitResourceContext
+    ) -> Generator[SourceSiteResource, None, None]:
+        check_source_url(self.url)
+        if self.url != BUNDLED:
+            self._base_url = self.url
+            yield self
+            return
+        from crawlers.sitecopy import SiteServer, build_site, load_bundled_articles
+
+        with SiteServer(build_site(load_bundled_articles())) as server:
+            self._base_url = server.url
+            if context.log is not None:
+                context.log.info(f"serving the bundled copy of the site at {server.url}")
+            yield self
+
+    def crawl(
+        self,
+        *,
+        run_dir: Path,
+        since: date | None,
+        until: date | None,
+        backfill: bool,
+        changed_since: datetime | None,
+        state: dict[str, Any],
+        log: Callable[[str], None] | None = None,
+    ) -> CrawlResult:
+        request = CrawlRequest(
+            source_url=self.base_url,
+            workdir=run_dir,
+            since=since,
+            until=until,
+            backfill=backfill,
+            changed_since=changed_since,
+            state=state,
+            delay=self.delay,
+            concurrency=self.concurrency,
+        )
+        return run_crawl(request, log=log)
+
+
+class TaxonomyResource(dg.ConfigurableResource):
+    """The topic and event taxonomy: a YAML file operators can extend (empty: the packaged one)."""
+
+    path: str = ""
+
+    def load(self) -> Taxonomy:
+        return load_taxonomy(self.path or None)
+
+
+class SlackResource(dg.ConfigurableResource):
+    """Slack's Web API through slack-sdk's WebClient; with no token, digests are previews."""
+
+    token: str = ""
+    channel: str = ""
+    alert_channel: str = ""
+    api_url: str = ""
+    send_empty: bool = True
+    preview_dir: str = ".cqmonitor"
+
+    def sender(self) -> SlackSender | None:
+        """A sender for the digest, or None (no token: the digest is a preview)."""
+        if not self.token:
+            return None
+        return SlackSender.from_token(self.token, base_url=self.api_url or None)
+
+    @property
+    def preview_path(self) -> Path:
+        return Path(self.preview_dir) / "digest-preview.json"

@@ -1,0 +1,251 @@
+"""SQLAlchemy 2 models of cqmonitor's database: the tables CONTRACT.md names, plus crawl and
+delivery bookkeeping.
+
+Instants are stored in UTC: ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL and ISO 8601 text on SQLite
+(SQLite has no timezone-aware type and would silently drop the offset).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TOPICS = ("talent", "aerospace_information", "nev_icv")
+EVENT_KINDS = ("conference", "alliance", "proposal")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware instant, always UTC: native timestamptz on PostgreSQL, ISO text on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: cqmonitor stores aware instants only")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            # Fixed width so that text comparison orders like time.
+            return value.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Article(Base):
+    """One article of the source site, keyed by its canonical address."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime] = mapped_column(index=True)
+    modified_at: Mapped[datetime | None]
+    body_text: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Beyond the contract: what an operator needs to trust and re-crawl the row.
+    post_id: Mapped[int | None]
+    categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sitemap_lastmod: Mapped[datetime | None]
+    etag: Mapped[str | None] = mapped_column(String(256))
+    http_last_modified: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where each field came from (json-ld / opengraph / markup) and its raw value.
+    extraction: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Which taxonomy last classified the row: a changed taxonomy re-classifies it.
+    taxonomy_version: Mapped[str | None] = mapped_column(String(64))
+    events_version: Mapped[str | None] = mapped_column(String(64))
+
+    topics: Mapped[list[ArticleTopic]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+    events: Mapped[list[Event]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ArticleTopic(Base):
+    """A topic an article is on, with the score and the evidence that decided it."""
+
+    __tablename__ = "article_topics"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    taxonomy_version: Mapped[str | None] = mapped_column(String(64))
+
+    article: Mapped[Article] = relationship(back_populates="topics")
+
+
+class Event(Base):
+    """An event (conference, alliance, proposal) as one article reports it.
+
+    The same event reported by several articles has one row per article and one ``event_key``.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("article_id", "kind", "event_key"),
+        Index("ix_events_event_key", "kind", "event_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    event_key: Mapped[str] = mapped_column(String(512))
+    date_text: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[str | None] = mapped_column(String(10))
+    end_date: Mapped[str | None] = mapped_column(String(10))
+    place: Mapped[str | None] = mapped_column(Text)
+    organisers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    proposers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+    article: Mapped[Article] = relationship(back_populates="events")
+
+
+class CrawlRun(Base):
+    """One crawl: its window, outcome and Scrapy stats."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    source_url: Mapped[str] = mapped_column(String(2048))
+    since: Mapped[str | None] = mapped_column(String(10))
+    until: Mapped[str | None] = mapped_column(String(10))
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceDocument(Base):
+    """A discovery document (feed, sitemap) and its validators, for conditional re-fetching."""
+
+    __tablename__ = "source_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    etag: Mapped[str | None] = mapped_column(String(256))
+    http_last_modified: Mapped[str | None] = mapped_column(String(64))
+    lastmod: Mapped[datetime | None]
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrawlFailure(Base):
+    """A page that could not be fetched or parsed: retried later, a bounded number of times."""
+
+    __tablename__ = "crawl_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class Digest(Base):
+    """One digest: recorded before it is posted, so a lost reply cannot cause a double post."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    channel: Mapped[str | None] = mapped_column(String(256))
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    message_ts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    text: Mapped[str] = mapped_column(Text, default="")
+    blocks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """An item (an event or an article) of a digest: claimed before posting, delivered after.
+
+    The unique ``(item_type, item_key)`` makes a claim exclusive, so two runs at once never post
+    the same item; a failed post releases its claims and the items stay pending.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("item_type", "item_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_type: Mapped[str] = mapped_column(String(16))
+    item_key: Mapped[str] = mapped_column(String(2048))
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    message_ts: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]

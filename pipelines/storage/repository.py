@@ -1,0 +1,313 @@
+"""What the pipeline does to the database: crawl state, idempotent upserts, run bookkeeping.
+
+Every write is keyed on the article's canonical address, so replaying the same crawl output
+changes nothing, and an edited article updates its row (revision + 1, previous hash kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from crawlers.parsing import parse_instant
+from crawlers.urls import article_key
+from pipelines.cleaning import clean_text, content_hash, normalise_space
+from pipelines.storage.models import (
+    Article,
+    ArticleTopic,
+    CrawlFailure,
+    CrawlRun,
+    Event,
+    SourceDocument,
+)
+
+
+@dataclass
+class ApplyResult:
+    """What one crawl's items did to the database."""
+
+    seen: int = 0
+    new_ids: list[int] = field(default_factory=list)
+    updated_ids: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def changed_ids(self) -> list[int]:
+        return self.new_ids + self.updated_ids
+
+
+def crawl_state(session: Session, *, max_failure_attempts: int = 5) -> dict[str, Any]:
+    """What the spider must know to skip what is stored: per article key, lastmod and validators."""
+    articles: dict[str, dict[str, Any]] = {}
+    rows = session.execute(
+        select(
+            Article.url,
+            Article.sitemap_lastmod,
+            Article.modified_at,
+            Article.etag,
+            Article.http_last_modified,
+        )
+    )
+    for url, lastmod, modified, etag, last_modified in rows:
+        key = article_key(url)
+        if key is None:
+            continue
+        known = lastmod or modified
+        articles[key] = {
+            "lastmod": known.isoformat() if known else None,
+            "etag": etag,
+            "last_modified": last_modified,
+        }
+    sources = {
+        doc.url: {
+            "etag": doc.etag,
+            "last_modified": doc.http_last_modified,
+            "lastmod": doc.lastmod.isoformat() if doc.lastmod else None,
+        }
+        for doc in session.scalars(select(SourceDocument))
+    }
+    retry = list(
+        session.scalars(
+            select(CrawlFailure.url).where(
+                CrawlFailure.resolved_at.is_(None), CrawlFailure.attempts < max_failure_attempts
+            )
+        )
+    )
+    return {"articles": articles, "sources": sources, "retry": retry}
+
+
+def _validated(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """Normalise one article item; return (values, None) or (None, reason it is unusable)."""
+    title = normalise_space(item.get("title") or "")
+    published = parse_instant(item.get("published_at"))
+    body = clean_text(item.get("body_text") or "")
+    url = item.get("url") or ""
+    if article_key(url) is None:
+        return None, f"not an article address: {url!r}"
+    if not title:
+        return None, "no title"
+    if published is None:
+        return None, f"no usable publication date: {item.get('published_at')!r}"
+    if not body:
+        return None, "empty body"
+    author = ", ".join(a for a in (item.get("authors") or []) if a) or (item.get("author") or "")
+    values = {
+        "url": url,
+        "title": title,
+        "author": normalise_space(author),
+        "published_at": published,
+        "modified_at": parse_instant(item.get("modified_at")),
+        "body_text": body,
+        "post_id": item.get("post_id"),
+        "categories": list(item.get("categories") or []),
+        "tags": list(item.get("tags") or []),
+        "sitemap_lastmod": parse_instant(item.get("sitemap_lastmod")),
+        "etag": item.get("etag"),
+        "http_last_modified": item.get("http_last_modified"),
+        "extraction": item.get("extraction") or {},
+    }
+    values["content_hash"] = content_hash(title, values["author"], published.isoformat(), body)
+    return values, None
+
+
+def _record_failure(session: Session, url: str, reason: str, now: datetime) -> None:
+    failure = session.scalar(select(CrawlFailure).where(CrawlFailure.url == url))
+    if failure is None:
+        session.add(CrawlFailure(url=url, reason=reason, first_failed_at=now, last_failed_at=now))
+    else:
+        failure.attempts += 1
+        failure.reason = reason
+        failure.last_failed_at = now
+        failure.resolved_at = None
+
+
+def _resolve_failure(session: Session, urls: Iterable[str], now: datetime) -> None:
+    for failure in session.scalars(
+        select(CrawlFailure).where(
+            CrawlFailure.url.in_(list(urls)), CrawlFailure.resolved_at.is_(None)
+        )
+    ):
+        failure.resolved_at = now
+
+
+def apply_crawl_items(
+    session: Session, items: Iterable[dict[str, Any]], *, now: datetime
+) -> ApplyResult:
+    """Store one crawl's items: upsert articles, record failures and what was seen."""
+    result = ApplyResult()
+    index = _KeyIndex(session)
+    for item in items:
+        kind = item.get("kind")
+        if kind == "article":
+            values, reason = _validated(item)
+            if values is None:
+                result.rejected.append({"url": item.get("url"), "reason": reason})
+                _record_failure(
+                    session,
+                    item.get("fetched_url") or item.get("url") or "?",
+                    f"rejected: {reason}",
+                    now,
+                )
+                continue
+            result.seen += 1
+            key = article_key(values["url"])
+            assert key is not None
+            article = index.get(key)
+            if article is None:
+                article = Article(
+                    **values, first_seen_at=now, last_seen_at=now, updated_at=now, revision=1
+                )
+                session.add(article)
+                session.flush()
+                result.new_ids.append(article.id)
+            elif article.content_hash != values["content_hash"]:
+                article.previous_hash = article.content_hash
+                article.revision += 1
+                for name, value in values.items():
+                    setattr(article, name, value)
+                article.last_seen_at = now
+                article.updated_at = now
+                # A new text needs new topics and events.
+                article.taxonomy_version = None
+                article.events_version = None
+                if article.id not in result.updated_ids and article.id not in result.new_ids:
+                    result.updated_ids.append(article.id)
+            else:
+                # Same content: keep validators and lastmod fresh so the next run skips it.
+                for name in ("sitemap_lastmod", "etag", "http_last_modified", "modified_at"):
+                    if values[name] is not None:
+                        setattr(article, name, values[name])
+                article.last_seen_at = now
+                result.unchanged += 1
+            index.add(key, article)
+            _resolve_failure(session, {values["url"], item.get("fetched_url") or ""}, now)
+        elif kind == "unchanged":
+            result.seen += 1
+            result.unchanged += 1
+            article = index.get(item.get("key"))
+            if article is not None:
+                article.last_seen_at = now
+                lastmod = parse_instant(item.get("sitemap_lastmod"))
+                if lastmod is not None:
+                    article.sitemap_lastmod = lastmod
+        elif kind == "seen":
+            ids = [index.ids()[k] for k in item.get("keys") or [] if k in index.ids()]
+            if ids:
+                session.execute(update(Article).where(Article.id.in_(ids)).values(last_seen_at=now))
+        elif kind == "failure":
+            result.failed.append(item)
+            _record_failure(session, item.get("url") or "?", item.get("reason") or "unknown", now)
+        elif kind == "source":
+            _remember_source(session, item, now)
+    session.flush()
+    return result
+
+
+class _KeyIndex:
+    """Article rows by deduplication key, loaded once per crawl (keys are paths, hosts vary)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._ids: dict[str, int] | None = None
+
+    def ids(self) -> dict[str, int]:
+        if self._ids is None:
+            self._ids = {}
+            for article_id, url in self.session.execute(select(Article.id, Article.url)):
+                key = article_key(url)
+                if key is not None:
+                    self._ids[key] = article_id
+        return self._ids
+
+    def get(self, key: str | None) -> Article | None:
+        article_id = self.ids().get(key or "")
+        return self.session.get(Article, article_id) if article_id is not None else None
+
+    def add(self, key: str, article: Article) -> None:
+        self.ids()[key] = article.id
+
+
+def _remember_source(session: Session, item: dict[str, Any], now: datetime) -> None:
+    url = item.get("url")
+    if not url:
+        return
+    doc = session.scalar(select(SourceDocument).where(SourceDocument.url == url))
+    if doc is None:
+        doc = SourceDocument(url=url)
+        session.add(doc)
+    doc.etag = item.get("etag")
+    doc.http_last_modified = item.get("last_modified")
+    doc.lastmod = parse_instant(item.get("lastmod"))
+    doc.fetched_at = now
+
+
+def start_crawl_run(
+    session: Session, *, source_url: str, since: str | None, until: str | None, now: datetime
+) -> CrawlRun:
+    run = CrawlRun(source_url=source_url, since=since, until=until, started_at=now)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def last_successful_crawl(session: Session) -> CrawlRun | None:
+    return session.scalar(
+        select(CrawlRun).where(CrawlRun.status == "success").order_by(CrawlRun.started_at.desc())
+    )
+
+
+def replace_topics(
+    session: Session, article: Article, decisions: Sequence[Any], version: str
+) -> None:
+    """Replace an article's topics with ``decisions`` (objects with topic, score, evidence)."""
+    session.execute(delete(ArticleTopic).where(ArticleTopic.article_id == article.id))
+    for decision in decisions:
+        session.add(
+            ArticleTopic(
+                article_id=article.id,
+                topic=decision.topic,
+                score=round(float(decision.score), 4),
+                evidence=list(decision.evidence),
+                taxonomy_version=version,
+            )
+        )
+    article.taxonomy_version = version
+
+
+def replace_events(session: Session, article: Article, events: Sequence[Any], version: str) -> int:
+    """Replace an article's events with ``events`` (``pipelines.events.ExtractedEvent``)."""
+    session.execute(delete(Event).where(Event.article_id == article.id))
+    seen: set[tuple[str, str]] = set()
+    for event in events:
+        if (event.kind, event.key) in seen:
+            continue
+        seen.add((event.kind, event.key))
+        session.add(
+            Event(
+                article_id=article.id,
+                kind=event.kind,
+                name=event.name,
+                event_key=event.key,
+                date_text=event.date_text,
+                start_date=event.start_date.isoformat() if event.start_date else None,
+                end_date=event.end_date.isoformat() if event.end_date else None,
+                place=event.place,
+                organisers=list(event.organisers),
+                proposers=list(event.proposers),
+                summary=event.summary,
+                evidence=event.evidence,
+            )
+        )
+    article.events_version = version
+    return len(seen)
+
+
+def count_rows(session: Session, model: type[Any]) -> int:
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)

@@ -1,0 +1,50 @@
+"""Which articles a run asks the crawler for: a backfill window, or what is new since last time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from crawlers.parsing import CST
+
+FIRST_RUN_DAYS = 7
+# Overlap with the previous run, so that a post published while it ran is not missed.
+OVERLAP = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class CrawlWindow:
+    since: date
+    until: date | None
+    backfill: bool
+    changed_since: datetime | None
+
+    def describe(self) -> str:
+        end = self.until.isoformat() if self.until else "now"
+        kind = "backfill" if self.backfill else "incremental"
+        return f"{kind} {self.since.isoformat()} .. {end}"
+
+
+def parse_day(value: str | None, setting: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{setting}: not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def crawl_window(
+    *, since: date | None, until: date | None, last_success: datetime | None, now: datetime
+) -> CrawlWindow:
+    """The window of one run: ``since``/``until`` make a backfill; otherwise since last success."""
+    if until is not None and since is None:
+        raise ValueError("--until needs --since")
+    if since is not None:
+        if until is not None and until < since:
+            raise ValueError(f"--until {until} is before --since {since}")
+        return CrawlWindow(since=since, until=until, backfill=True, changed_since=None)
+    start = (last_success - OVERLAP) if last_success else now - timedelta(days=FIRST_RUN_DAYS)
+    return CrawlWindow(
+        since=start.astimezone(CST).date(), until=None, backfill=False, changed_since=start
+    )
