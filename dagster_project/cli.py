@@ -40,6 +40,7 @@ def build_resources(settings: Settings, *, preview_only: bool = False) -> dict[s
             channel=settings.slack_channel,
             alert_channel=settings.slack_alert_channel,
             api_url=settings.slack_api_url,
+            send_empty=settings.slack_send_empty,
             preview_dir=settings.data_dir,
         ),
     }
@@ -228,7 +229,6 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from pipelines.evaluation import evaluate, format_report, load_labeled
-
     from pipelines.taxonomy import load_taxonomy
 
     labeled = load_labeled([Path(p) for p in args.paths])

@@ -43,6 +43,7 @@ def resources() -> dict[str, dg.ConfigurableResource]:
             channel=_env("CQMONITOR_SLACK_CHANNEL", ""),
             alert_channel=_env("CQMONITOR_SLACK_ALERT_CHANNEL", ""),
             api_url=_env("SLACK_API_URL", ""),
+            send_empty=os.environ.get("CQMONITOR_SLACK_SEND_EMPTY", "").lower() in ("1", "true"),
             preview_dir=data_dir,
         ),
     }

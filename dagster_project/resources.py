@@ -128,7 +128,7 @@ class SlackResource(dg.ConfigurableResource):
     channel: str = ""
     alert_channel: str = ""
     api_url: str = ""
-    send_empty: bool = True
+    send_empty: bool = False
     preview_dir: str = ".cqmonitor"
 
     def sender(self) -> SlackSender | None:

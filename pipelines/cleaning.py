@@ -1,8 +1,9 @@
 """Turn an article's content HTML into its own text: paragraphs separated by a blank line.
 
 What is not the article's own text is dropped: photos and their captions, scripts, ad frames,
-"Related Stories" boxes, share bars, and the trailing "(X, an intern, also contributed...)"
-credit (kept separately). Entities are decoded and every kind of whitespace collapsed.
+"Related Stories" boxes, share bars. The trailing "(X, an intern, also contributed to this
+report.)" credit is the article's own last line and stays; it is also noted apart. Entities are
+decoded and every kind of whitespace collapsed.
 """
 
 from __future__ import annotations
@@ -117,9 +118,7 @@ def clean_body(html: str | Tag) -> CleanBody:
         if text:
             paragraphs.append(text)
 
-    credit = None
-    while paragraphs and _CREDIT.match(paragraphs[-1]):
-        credit = paragraphs.pop()
+    credit = paragraphs[-1] if paragraphs and _CREDIT.match(paragraphs[-1]) else None
     paragraphs = [p for p in paragraphs if not _CAPTION.search(p) or len(p) > 400]
     return CleanBody(paragraphs=paragraphs, credit=credit, captions=captions, removed=removed)
 

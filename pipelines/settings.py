@@ -42,6 +42,8 @@ class Settings:
     slack_alert_channel: str = ""
     slack_api_url: str = ""
     taxonomy_path: str = ""
+    # An empty day posts nothing unless asked for a one-line "nothing new".
+    slack_send_empty: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -63,6 +65,7 @@ class Settings:
             slack_alert_channel=env.get("CQMONITOR_SLACK_ALERT_CHANNEL", ""),
             slack_api_url=env.get("SLACK_API_URL", ""),
             taxonomy_path=env.get("CQMONITOR_TAXONOMY", ""),
+            slack_send_empty=_flag(env, "CQMONITOR_SLACK_SEND_EMPTY"),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         settings = replace(settings, **given)  # type: ignore[arg-type]
@@ -88,6 +91,15 @@ class Settings:
         if self.taxonomy_path and not Path(self.taxonomy_path).is_file():
             raise SettingError("CQMONITOR_TAXONOMY", f"no such file: {self.taxonomy_path}")
         return replace(self, database_url=database_url)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = (env.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise SettingError(name, f"expected true or false, got {value!r}")
 
 
 def check_source_url(url: str) -> str:

@@ -258,18 +258,19 @@ class IchongqingSpider(Spider):
             yield self._source_item(response)
             return
         self._inc("discovery/sitemap_urls", len(entries))
-        seen = []
+        # Every listed article's lastmod is recorded, also for articles first found in the
+        # feed (which has none), so that the next run can tell they are unchanged.
+        lastmods: dict[str, str | None] = {}
         for entry in entries:
             key = article_key(entry.url)
             if key is None:
                 continue
-            if key in self.stored:
-                seen.append(key)
+            lastmods[key] = entry.lastmod.isoformat() if entry.lastmod else None
             request = self._article_request(entry, "sitemap")
             if request is not None:
                 yield request
-        if seen:
-            yield {"kind": "seen", "keys": seen}
+        if lastmods:
+            yield {"kind": "seen", "lastmods": lastmods}
         yield self._source_item(response, lastmod)
 
     def parse_listing(self, response: Response, listing: str) -> Iterator[Any]:

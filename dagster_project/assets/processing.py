@@ -95,9 +95,9 @@ def article_topics(
     with database.session() as session:
         result = classify_pending(session, loaded)
         per_topic = dict(
-            session.execute(select(ArticleTopic.topic, func.count()).group_by(ArticleTopic.topic))
-            .tuples()
-            .all()
+            session.execute(
+                select(ArticleTopic.topic, func.count()).group_by(ArticleTopic.topic)
+            ).all()
         )
     context.log.info(f"classified {result.articles} articles: {dict(result.counts)}")
     return dg.MaterializeResult(
@@ -123,7 +123,7 @@ def events(
     with database.session() as session:
         result = extract_pending(session, loaded)
         per_kind = dict(
-            session.execute(select(Event.kind, func.count()).group_by(Event.kind)).tuples().all()
+            session.execute(select(Event.kind, func.count()).group_by(Event.kind)).all()
         )
     context.log.info(f"extracted events from {result.articles} articles: {dict(result.counts)}")
     return dg.MaterializeResult(

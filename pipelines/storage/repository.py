@@ -143,6 +143,7 @@ def apply_crawl_items(
     """Store one crawl's items: upsert articles, record failures and what was seen."""
     result = ApplyResult()
     index = _KeyIndex(session)
+    listed: dict[str, str | None] = {}
     for item in items:
         kind = item.get("kind")
         if kind == "article":
@@ -198,16 +199,37 @@ def apply_crawl_items(
                 if lastmod is not None:
                     article.sitemap_lastmod = lastmod
         elif kind == "seen":
-            ids = [index.ids()[k] for k in item.get("keys") or [] if k in index.ids()]
-            if ids:
-                session.execute(update(Article).where(Article.id.in_(ids)).values(last_seen_at=now))
+            listed.update(item.get("lastmods") or {})
         elif kind == "failure":
             result.failed.append(item)
             _record_failure(session, item.get("url") or "?", item.get("reason") or "unknown", now)
         elif kind == "source":
             _remember_source(session, item, now)
     session.flush()
+    _apply_listed(session, index, listed, now)
     return result
+
+
+def _apply_listed(
+    session: Session, index: _KeyIndex, listed: dict[str, str | None], now: datetime
+) -> None:
+    """Articles listed in a sitemap were seen now; keep the sitemap's lastmod for each."""
+    ids = index.ids()
+    by_lastmod: dict[str | None, list[int]] = {}
+    for key, lastmod in listed.items():
+        if key in ids:
+            by_lastmod.setdefault(lastmod, []).append(ids[key])
+    for lastmod, article_ids in by_lastmod.items():
+        values: dict[str, Any] = {"last_seen_at": now}
+        instant = parse_instant(lastmod)
+        if instant is not None:
+            values["sitemap_lastmod"] = instant
+        for start in range(0, len(article_ids), 500):
+            session.execute(
+                update(Article)
+                .where(Article.id.in_(article_ids[start : start + 500]))
+                .values(**values)
+            )
 
 
 class _KeyIndex:
