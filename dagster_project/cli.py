@@ -57,11 +57,15 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
 
 
 def _error_line(error: Any) -> str:
-    cause = error
-    while getattr(cause, "cause", None) is not None:
-        cause = cause.cause
-    lines = (cause.message or error.message or "failed").strip().splitlines()
-    return lines[-1] if lines else "failed"
+    """The first line of the first non-Dagster error in the chain (the user's own error)."""
+    chain = []
+    while error is not None:
+        chain.append(error)
+        error = getattr(error, "cause", None)
+    own = [e for e in chain if not str(getattr(e, "cls_name", "")).startswith("Dagster")]
+    chosen = own[0] if own else chain[-1]
+    lines = (chosen.message or "failed").strip().splitlines()
+    return lines[0] if lines else "failed"
 
 
 def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
@@ -146,15 +150,17 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _check_window(since: str | None, until: str | None) -> None:
-    parse_day(since, "--since")
-    parse_day(until, "--until")
-    if until and not since:
+    first = parse_day(since, "--since")
+    last = parse_day(until, "--until")
+    if last and not first:
         raise ValueError("--until needs --since")
+    if first and last and last < first:
+        raise ValueError(f"--until {last} is before --since {first}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
     _check_window(args.since, args.until)
+    settings = _settings(args)
     started = datetime.now(UTC)
     ok, metadata, reason = execute(
         settings,

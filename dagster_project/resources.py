@@ -16,12 +16,25 @@ from typing import Any
 import dagster as dg
 from pydantic import PrivateAttr
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawlers.runner import CrawlRequest, CrawlResult, run_crawl
-from pipelines.settings import BUNDLED, DEFAULT_DELAY, DEFAULT_SOURCE_URL, check_source_url
+from pipelines.settings import (
+    BUNDLED,
+    DEFAULT_DELAY,
+    DEFAULT_SOURCE_URL,
+    SettingError,
+    check_source_url,
+)
 from pipelines.slack import SlackSender
-from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
+from pipelines.storage.db import (
+    DatabaseURLError,
+    make_engine,
+    migrate,
+    session_factory,
+    session_scope,
+)
 from pipelines.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -35,7 +48,13 @@ class DatabaseResource(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # Migrating on every run is a no-op once the schema is current.
-        migrate(self.url)
+        try:
+            migrate(self.url)
+        except (DatabaseURLError, SQLAlchemyError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SettingError(
+                "CQMONITOR_DATABASE_URL", f"cannot use the database: {first}"
+            ) from exc
         self._engine = make_engine(self.url)
         self._factory = session_factory(self._engine)
 
