@@ -463,7 +463,8 @@ def _names_in(sentence: str, spec: EventKindSpec, ev: EventsSpec) -> list[tuple[
         ):
             continue  # "the Forum", "2024 Expo": no proper name
         name = sentence[toks[start][1] : toks[end][2]]
-        name_low = name.lower()
+        # Typographic apostrophes ("People’s Congress") must match the taxonomy's plain ones.
+        name_low = name.lower().replace("\u2019", "'").replace("\u2018", "'")
         if any(x in name_low for x in spec.excluded_names):
             continue
         out.append((name, low, toks[start][1]))

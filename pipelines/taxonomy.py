@@ -387,7 +387,7 @@ def _parse_events(path: str, value: Any) -> EventsSpec:
             kind=kind,
             triggers=triggers,
             excluded_modifiers=frozenset(w.lower() for w in lst("excluded_modifiers")),
-            excluded_names=tuple(n.lower() for n in lst("excluded_names")),
+            excluded_names=tuple(n.lower().replace("\u2019", "'") for n in lst("excluded_names")),
             report_cues=compile_cues(lst("report_cues")),
             excluded_context=compile_cues(lst("excluded_context")),
             subject_introducers=lst("subject_introducers"),

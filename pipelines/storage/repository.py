@@ -206,6 +206,8 @@ def apply_crawl_items(
         elif kind == "source":
             _remember_source(session, item, now)
     session.flush()
+    fetched = set(index.touched)
+    result.seen += sum(1 for key in listed if key in index.ids() and key not in fetched)
     _apply_listed(session, index, listed, now)
     return result
 
@@ -238,6 +240,8 @@ class _KeyIndex:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._ids: dict[str, int] | None = None
+        # Keys of articles this crawl fetched (or had confirmed unchanged by a 304).
+        self.touched: set[str] = set()
 
     def ids(self) -> dict[str, int]:
         if self._ids is None:
@@ -249,11 +253,14 @@ class _KeyIndex:
         return self._ids
 
     def get(self, key: str | None) -> Article | None:
+        if key:
+            self.touched.add(key)
         article_id = self.ids().get(key or "")
         return self.session.get(Article, article_id) if article_id is not None else None
 
     def add(self, key: str, article: Article) -> None:
         self.ids()[key] = article.id
+        self.touched.add(key)
 
 
 def _remember_source(session: Session, item: dict[str, Any], now: datetime) -> None:
