@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+PRECISE_DATE_SOURCES = {"json-ld", "opengraph", "markup:time"}
 COVERED_FIELDS = (
     "title",
     "published_at",
@@ -31,11 +32,21 @@ class CoveragePipeline:
         assert crawler.stats is not None
         return cls(crawler.stats)
 
+    @staticmethod
+    def _precise_date(item: dict[str, Any]) -> bool:
+        source = item.get("extraction", {}).get("published_at", {}).get("source")
+        return bool(item.get("published_at")) and source in PRECISE_DATE_SOURCES
+
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if item.get("kind") != "article":
             return item
         self.stats.inc_value("coverage/articles")
         for name in COVERED_FIELDS:
+            if name == "published_at" and not self._precise_date(item):
+                # A date read off the URL or a day-only byline is a fallback: it keeps the
+                # article, but must not hide a markup change from the coverage figures.
+                self.stats.inc_value("articles/date_imprecise")
+                continue
             if item.get(name):
                 self.stats.inc_value(f"coverage/{name}")
             sources = item.get("extraction", {}).get(name, {})

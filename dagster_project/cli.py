@@ -25,7 +25,12 @@ from .resources import DatabaseResource, SlackResource, SourceSiteResource, Taxo
 DEMO_SINCE = "2015-01-01"
 
 
-def build_resources(settings: Settings, *, preview_only: bool = False) -> dict[str, Any]:
+def build_resources(
+    settings: Settings,
+    *,
+    preview_only: bool = False,
+    crawl_settings: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """The resources of ``definitions.py``, configured from already validated settings."""
     return {
         "database": DatabaseResource(url=settings.database_url),
@@ -33,6 +38,7 @@ def build_resources(settings: Settings, *, preview_only: bool = False) -> dict[s
             url=settings.source_url,
             delay=settings.delay,
             work_dir=str(Path(settings.data_dir) / "crawls"),
+            scrapy_settings=dict(crawl_settings or {}),
         ),
         "taxonomy": TaxonomyResource(path=settings.taxonomy_path),
         "slack": SlackResource(
@@ -92,6 +98,7 @@ def execute(
     digest: bool = True,
     preview_only: bool = False,
     log_level: str = "CRITICAL",
+    crawl_settings: dict[str, str] | None = None,
 ) -> tuple[bool, dict[str, dict[str, Any]], str]:
     """Materialize the asset graph once; return (success, metadata per asset, failure reason)."""
     from .definitions import defs
@@ -106,7 +113,9 @@ def execute(
     result = dg.materialize(
         list(defs.assets or []),
         selection=selection,
-        resources=build_resources(settings, preview_only=preview_only),
+        resources=build_resources(
+            settings, preview_only=preview_only, crawl_settings=crawl_settings
+        ),
         run_config=run_config,
         raise_on_error=False,
     )

@@ -27,7 +27,7 @@ from pipelines.settings import (
     SettingError,
     check_source_url,
 )
-from pipelines.slack import SlackSender
+from pipelines.slack import CHANNEL_SETTING, SlackDeliveryError, SlackSender, send_alert
 from pipelines.storage.db import (
     DatabaseURLError,
     make_engine,
@@ -82,6 +82,8 @@ class SourceSiteResource(dg.ConfigurableResource):
     delay: float = DEFAULT_DELAY
     concurrency: int = 1
     work_dir: str = ".cqmonitor/crawls"
+    # Extra Scrapy settings (name -> value), e.g. DOWNLOAD_TIMEOUT, for tests and tuning.
+    scrapy_settings: dict[str, str] = {}
 
     _base_url: str | None = PrivateAttr(default=None)
 
@@ -127,6 +129,7 @@ class SourceSiteResource(dg.ConfigurableResource):
             state=state,
             delay=self.delay,
             concurrency=self.concurrency,
+            settings=dict(self.scrapy_settings),
         )
         return run_crawl(request, log=log)
 
@@ -140,6 +143,10 @@ class TaxonomyResource(dg.ConfigurableResource):
         return load_taxonomy(self.path or None)
 
 
+DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"
+ALERT_CHANNEL_SETTING = "CQMONITOR_SLACK_ALERT_CHANNEL"
+
+
 class SlackResource(dg.ConfigurableResource):
     """Slack's Web API through slack-sdk's WebClient; with no token, digests are previews."""
 
@@ -149,6 +156,8 @@ class SlackResource(dg.ConfigurableResource):
     api_url: str = ""
     send_empty: bool = False
     preview_dir: str = ".cqmonitor"
+    # Where failure alerts link to (``CQMONITOR_DAGSTER_UI_URL``): ``{ui_url}/runs/{run_id}``.
+    ui_url: str = DEFAULT_DAGSTER_UI_URL
 
     def sender(self) -> SlackSender | None:
         """A sender for the digest, or None (no token: the digest is a preview)."""
@@ -159,3 +168,50 @@ class SlackResource(dg.ConfigurableResource):
     @property
     def preview_path(self) -> Path:
         return Path(self.preview_dir) / "digest-preview.json"
+
+    def alert(
+        self,
+        text: str,
+        *,
+        step: str | None = None,
+        link: str | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> str | None:
+        """Post a failure alert (``step`` failed: ``text``, and ``link``); its ts.
+
+        Goes to ``alert_channel``, else the digest channel. With no token the alert is passed to
+        ``log`` and None is returned: an operator without Slack still finds it in the log.
+        Raises :class:`SlackDeliveryError` when Slack refuses it or cannot be reached.
+        """
+        if not self.token:
+            if log is not None:
+                head = f"{step} failed: " if step else ""
+                tail = f" ({link})" if link else ""
+                log(f"no SLACK_BOT_TOKEN: alert not sent: cqmonitor: {head}{text}{tail}")
+            return None
+        channel = self.alert_channel or self.channel
+        if not channel:
+            raise SlackDeliveryError(
+                "no channel",
+                CHANNEL_SETTING,
+                message=(
+                    f"no channel for failure alerts: set {ALERT_CHANNEL_SETTING} "
+                    f"or {CHANNEL_SETTING}"
+                ),
+            )
+        sender = self.sender()
+        assert sender is not None
+        try:
+            return send_alert(sender, channel, text, step=step, link=link)
+        except SlackDeliveryError as exc:
+            if exc.setting != CHANNEL_SETTING or not self.alert_channel:
+                raise
+            # The digest channel is fine; the separate alert channel is the one to fix.
+            raise SlackDeliveryError(
+                exc.reason,
+                ALERT_CHANNEL_SETTING,
+                message=(
+                    f"Slack cannot post to the alert channel ({exc.reason}): check "
+                    f"{ALERT_CHANNEL_SETTING} and that the bot is a member of it"
+                ),
+            ) from exc

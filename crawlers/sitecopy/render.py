@@ -76,6 +76,8 @@ class Page:
     body: bytes
     content_type: str
     last_modified: datetime
+    # Extra response headers, e.g. Content-Encoding for a pre-compressed body in fault tests.
+    headers: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def etag(self) -> str:

@@ -132,6 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers["ETag"] = page.etag
             headers["Last-Modified"] = _http_date(page.last_modified)
             headers["Cache-Control"] = "max-age=0, must-revalidate"
+            headers.update(dict(page.headers))
             if self._not_modified(page):
                 status = 304
             else:
@@ -196,6 +197,8 @@ class SiteServer:
         self._requests: list[RequestRecord] = []
         self.faults: dict[str, list[int]] = {k: list(v) for k, v in (faults or {}).items()}
         self.delays: dict[str, float] = dict(delays or {})
+        # Decoded path -> absolute Location answered with 302 (e.g. off-site, for fault tests).
+        self.redirects: dict[str, str] = {}
         self._pages: dict[str, Page] = {}
         if pages is None:
             from .data import load_bundled_articles
@@ -338,6 +341,9 @@ class SiteServer:
                 if statuses:
                     status = statuses.pop(0)
                     return status, None, {}
+            location = self.redirects.get(key)
+            if location is not None:
+                return 302, None, {"Location": location}
             page = self._pages.get(key)
             if page is not None:
                 return 200, page, {}

@@ -81,12 +81,14 @@ class IchongqingSpider(Spider):
         self.stored: dict[str, dict[str, Any]] = {}
         self.sources: dict[str, dict[str, Any]] = {}
         self.retry_urls: list[str] = []
+        self.failed_attempts: dict[str, int] = {}
         self.scheduled: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> IchongqingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.archive_max_days = crawler.settings.getint("CQMONITOR_ARCHIVE_MAX_DAYS", 31)
+        spider.max_failure_attempts = crawler.settings.getint("CQMONITOR_MAX_FAILURE_ATTEMPTS", 5)
         return spider
 
     # ----------------------------------------------------------------- helpers
@@ -98,6 +100,7 @@ class IchongqingSpider(Spider):
         self.stored = data.get("articles", {})
         self.sources = data.get("sources", {})
         self.retry_urls = data.get("retry", [])
+        self.failed_attempts = data.get("failed", {})
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
@@ -128,6 +131,10 @@ class IchongqingSpider(Spider):
         if key in self.scheduled:
             return None
         known = self.stored.get(key)
+        if known is None and self.failed_attempts.get(key, 0) >= self.max_failure_attempts:
+            # Failed too often: left for an operator (crawl_failures), not hammered forever.
+            self._inc("articles/skipped_failed_too_often")
+            return None
         if known is not None:
             stored_lastmod = parse_instant(known.get("lastmod"))
             if listed.lastmod is None or (stored_lastmod and listed.lastmod <= stored_lastmod):
@@ -278,6 +285,7 @@ class IchongqingSpider(Spider):
             return
         links, next_url = parse_listing(response.body)
         self._inc("discovery/listing_pages")
+        self._inc("discovery/listing_links", len(links))
         for link in links:
             request = self._article_request(link, "archive")
             if request is not None:
@@ -314,8 +322,21 @@ class IchongqingSpider(Spider):
             page.published_at.value is None or not page.body.paragraphs or not page.title.value
         ):
             reason = ", ".join(page.problems)
+            self._inc("articles/unparseable")
             for problem in page.problems:
                 self._inc(f"articles/dropped_{problem.replace(' ', '_')}")
+            # Coverage counts the fields found on unreadable pages too: a markup change that
+            # hides dates must show as low date coverage, not as fewer pages.
+            precise = page.published_at.source in ("json-ld", "opengraph", "markup:time")
+            found = {
+                "title": page.title.value,
+                "published_at": precise,
+                "body_text": page.body.paragraphs,
+                "author": page.authors.value,
+            }
+            for name, value in found.items():
+                if value:
+                    self._inc(f"coverage/{name}")
             yield {
                 "kind": "failure",
                 "url": response.url,

@@ -9,6 +9,7 @@ import dagster as dg
 from sqlalchemy import func, select
 
 from pipelines.analysis import classify_pending, extract_pending
+from pipelines.monitoring import assess_crawl, dropped_by_reason, requests_by_status
 from pipelines.storage.models import Article, ArticleTopic, CrawlRun, Event
 from pipelines.storage.repository import apply_crawl_items
 
@@ -36,6 +37,7 @@ def articles(
     """Cleaned articles upserted into the ``articles`` table, keyed on the canonical URL."""
     now = datetime.now(UTC)
     stats = raw_articles.get("stats", {})
+    health = assess_crawl(stats)
     with database.session() as session:
         result = apply_crawl_items(session, _items(raw_articles["items_path"]), now=now)
         run = session.get(CrawlRun, raw_articles["crawl_run_id"])
@@ -47,8 +49,13 @@ def articles(
             run.updated = len(result.updated_ids)
             run.unchanged = result.unchanged
             run.failed = len(result.failed) + len(result.rejected)
-            run.stats = stats
-            run.status = "success"
+            run.stats = {
+                **stats,
+                "health/coverage": health.coverage,
+                "health/problems": health.problems,
+            }
+            run.status = health.status
+            run.message = "; ".join(health.problems) or None
         changed = result.changed_ids
         newest = session.execute(
             select(Article.title, Article.url)
@@ -59,28 +66,37 @@ def articles(
         total = session.scalar(select(func.count()).select_from(Article)) or 0
     for failure in result.failed + result.rejected:
         context.log.warning(f"failed: {failure.get('url')}: {failure.get('reason')}")
+    failed = len(result.failed) + len(result.rejected)
     summary = {
         "crawl_run_id": raw_articles["crawl_run_id"],
         "seen": result.seen,
         "new": len(result.new_ids),
         "updated": len(result.updated_ids),
         "unchanged": result.unchanged,
-        "failed": len(result.failed) + len(result.rejected),
+        "failed": failed,
         "changed_ids": changed,
         "requests": int(stats.get("downloader/request_count", 0)),
     }
-    return dg.Output(
-        summary,
-        metadata={
-            "seen": result.seen,
-            "new": len(result.new_ids),
-            "updated": len(result.updated_ids),
-            "unchanged": result.unchanged,
-            "failed": summary["failed"],
-            "stored_total": int(total),
-            "newest": dg.MetadataValue.md(_markdown_titles([tuple(r) for r in newest])),
-        },
-    )
+    metadata: dict[str, Any] = {
+        "seen": result.seen,
+        "new": len(result.new_ids),
+        "updated": len(result.updated_ids),
+        "unchanged": result.unchanged,
+        "failed": failed,
+        "stored_total": int(total),
+        "requests_by_status": dg.MetadataValue.json(requests_by_status(stats)),
+        "dropped_by_reason": dg.MetadataValue.json(dropped_by_reason(stats)),
+        "field_coverage": dg.MetadataValue.json(health.coverage),
+        "crawl_health": health.status,
+        "newest": dg.MetadataValue.md(_markdown_titles([tuple(r) for r in newest])),
+    }
+    if not health.ok:
+        # The rows are stored; the run is flagged so that an operator looks at the site.
+        raise dg.Failure(
+            description="crawl flagged as failed: " + "; ".join(health.problems),
+            metadata=metadata,
+        )
+    return dg.Output(summary, metadata=metadata)
 
 
 @dg.asset(group_name="analyse", kinds={"python"})

@@ -80,7 +80,14 @@ def crawl_state(session: Session, *, max_failure_attempts: int = 5) -> dict[str,
             )
         )
     )
-    return {"articles": articles, "sources": sources, "retry": retry}
+    failed: dict[str, int] = {}
+    for url, attempts in session.execute(
+        select(CrawlFailure.url, CrawlFailure.attempts).where(CrawlFailure.resolved_at.is_(None))
+    ):
+        key = article_key(url)
+        if key is not None:
+            failed[key] = max(failed.get(key, 0), attempts)
+    return {"articles": articles, "sources": sources, "retry": retry, "failed": failed}
 
 
 def _validated(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:

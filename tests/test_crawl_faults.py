@@ -1,0 +1,250 @@
+"""A crawler that survives a bad day, through real crawls of the site copy on loopback.
+
+Every case runs the whole pipeline (``execute``): Scrapy in its own process, the Dagster
+assets, SQLite. What failed is recorded, retried on later runs a bounded number of times, and
+never crashes the run or loses stored rows.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from crawlers.sitecopy import SiteServer, build_site, load_bundled_articles
+from crawlers.sitecopy.render import Page, article_path, article_url
+from crawlers.urls import canonical_url
+from dagster_project.cli import execute
+from pipelines.settings import Settings
+from pipelines.storage.db import make_engine, session_factory, session_scope
+from pipelines.storage.models import Article, CrawlFailure, CrawlRun
+
+SINCE = "2015-01-01"
+FAST = {"CQMONITOR_RETRY_BACKOFF": "0.05", "DOWNLOAD_TIMEOUT": "2"}
+
+
+@pytest.fixture(scope="module")
+def bundled() -> list[dict[str, Any]]:
+    return load_bundled_articles()
+
+
+@pytest.fixture
+def site(bundled: list[dict[str, Any]]) -> Iterator[SiteServer]:
+    with SiteServer(build_site(bundled)) as server:
+        yield server
+
+
+def run(site: SiteServer, db: str, tmp_path: Path, **crawl: str) -> tuple[bool, dict, str]:
+    settings = replace(
+        Settings.from_env(env={}),
+        source_url=site.url,
+        database_url=db,
+        delay=0.0,
+        data_dir=str(tmp_path / "data"),
+    ).validate()
+    return execute(
+        settings, since=SINCE, until=None, digest=False, crawl_settings={**FAST, **crawl}
+    )
+
+
+def rows(db: str) -> dict[str, Article]:
+    engine = make_engine(db)
+    with session_scope(session_factory(engine)) as session:
+        found = {a.url: a for a in session.scalars(select(Article))}
+    engine.dispose()
+    return found
+
+
+def failures(db: str) -> dict[str, CrawlFailure]:
+    engine = make_engine(db)
+    with session_scope(session_factory(engine)) as session:
+        found = {f.url: f for f in session.scalars(select(CrawlFailure))}
+    engine.dispose()
+    return found
+
+
+def last_run(db: str) -> CrawlRun:
+    engine = make_engine(db)
+    with session_scope(session_factory(engine)) as session:
+        found = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc())).first()
+    engine.dispose()
+    assert found is not None
+    return found
+
+
+def requests_for(site: SiteServer, path: str) -> list[int]:
+    return [r.status for r in site.requests if r.key == path]
+
+
+def test_503_twice_then_200_is_stored(
+    bundled: list[dict[str, Any]], site: SiteServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    target = bundled[5]
+    site.add_fault(article_path(target), 503, 503)
+    ok, metadata, reason = run(site, sqlite_url, tmp_path)
+    assert ok, reason
+    assert requests_for(site, article_path(target)) == [503, 503, 200]
+    assert article_url(target) in rows(sqlite_url)
+    assert len(rows(sqlite_url)) == len(bundled)
+
+
+def test_404_is_recorded_the_run_succeeds_and_later_runs_retry_a_bounded_number_of_times(
+    bundled: list[dict[str, Any]], site: SiteServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    target = bundled[7]
+    path = article_path(target)
+    page = site.pages[path]
+    site.update(path, None)  # still listed in the feed and sitemaps
+    ok, _, reason = run(site, sqlite_url, tmp_path)
+    assert ok, reason
+    assert len(rows(sqlite_url)) == len(bundled) - 1
+    (failure,) = failures(sqlite_url).values()
+    assert failure.reason == "HTTP 404" and failure.attempts == 1 and failure.resolved_at is None
+    assert failure.url.endswith(path.replace("丨", "%E4%B8%A8"))
+
+    # Tried again on the next runs, until the bound (2 here), then left for an operator.
+    run(site, sqlite_url, tmp_path, CQMONITOR_MAX_FAILURE_ATTEMPTS="2")
+    assert next(iter(failures(sqlite_url).values())).attempts == 2
+    site.clear_requests()
+    run(site, sqlite_url, tmp_path, CQMONITOR_MAX_FAILURE_ATTEMPTS="2")
+    assert requests_for(site, path) == []
+
+    # Back on the site and the bound raised: stored, and the failure marked resolved.
+    site.update(path, page)
+    ok, metadata, reason = run(site, sqlite_url, tmp_path, CQMONITOR_MAX_FAILURE_ATTEMPTS="5")
+    assert ok, reason
+    assert article_url(target) in rows(sqlite_url)
+    assert next(iter(failures(sqlite_url).values())).resolved_at is not None
+
+
+def test_a_timeout_is_retried_then_recorded(
+    bundled: list[dict[str, Any]], site: SiteServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    target = bundled[2]
+    site.delays[article_path(target)] = 4.0
+    ok, _, reason = run(site, sqlite_url, tmp_path, DOWNLOAD_TIMEOUT="1", RETRY_TIMES="1")
+    assert ok, reason
+    assert len(requests_for(site, article_path(target))) <= 2
+    (failure,) = failures(sqlite_url).values()
+    assert "Timeout" in failure.reason or "timed out" in failure.reason.lower()
+    assert len(rows(sqlite_url)) == len(bundled) - 1
+
+
+def test_oversized_pages_and_decompression_bombs_are_dropped(
+    bundled: list[dict[str, Any]], site: SiteServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    huge, bomb = bundled[9], bundled[10]
+    original = site.pages[article_path(huge)]
+    padding = b"<!--" + b"x" * (3 * 1024 * 1024) + b"-->"
+    site.update(article_path(huge), replace(original, body=original.body + padding))
+    zeros = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
+    bomb_page = site.pages[article_path(bomb)]
+    site.update(
+        article_path(bomb),
+        replace(bomb_page, body=zeros, headers=(("Content-Encoding", "gzip"),)),
+    )
+    ok, _, reason = run(site, sqlite_url, tmp_path, DOWNLOAD_MAXSIZE=str(1024 * 1024))
+    assert ok, reason
+    stored = rows(sqlite_url)
+    assert article_url(huge) not in stored and article_url(bomb) not in stored
+    assert len(stored) == len(bundled) - 2
+    assert len(failures(sqlite_url)) == 2
+
+
+def test_redirects_off_the_source_host_are_not_followed(
+    bundled: list[dict[str, Any]], site: SiteServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    target = bundled[11]
+    with SiteServer(build_site(bundled), host="127.0.0.2") as elsewhere:
+        site.redirects[article_path(target)] = elsewhere.url + article_path(target)
+        ok, _, reason = run(site, sqlite_url, tmp_path)
+        assert ok, reason
+        assert elsewhere.requests == []
+    assert article_url(target) not in rows(sqlite_url)
+    assert len(rows(sqlite_url)) == len(bundled) - 1
+
+
+def test_every_address_variant_is_one_row(
+    bundled: list[dict[str, Any]], sqlite_url: str, tmp_path: Path
+) -> None:
+    pages = build_site(bundled)
+    sitemap = pages["/post-sitemap.xml"]
+    text = sitemap.body.decode("utf-8")
+    variants = [
+        lambda u: u + "amp/",
+        lambda u: u.rstrip("/"),
+        lambda u: u.replace("https://", "http://"),
+        lambda u: u + "?utm_source=sitemap&utm_medium=xml",
+        lambda u: u.replace("www.", ""),
+        lambda u: re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), u),
+    ]
+    locs = re.findall(r"<loc>([^<]+)</loc>", text)
+    for n, loc in enumerate(locs):
+        changed = variants[n % len(variants)](loc).replace("&", "&amp;")
+        text = text.replace(f"<loc>{loc}</loc>", f"<loc>{changed}</loc>", 1)
+    pages["/post-sitemap.xml"] = replace(sitemap, body=text.encode("utf-8"))
+    with SiteServer(pages) as server:
+        ok, _, reason = run(server, sqlite_url, tmp_path)
+    assert ok, reason
+    stored = rows(sqlite_url)
+    assert sorted(stored) == sorted(article_url(a) for a in bundled)
+    assert all(canonical_url(url) == url for url in stored)
+
+
+def test_a_markup_change_that_hides_dates_flags_the_run_and_keeps_the_rows(
+    bundled: list[dict[str, Any]], sqlite_url: str, tmp_path: Path
+) -> None:
+    pages = build_site(bundled)
+    for path, page in list(pages.items()):
+        if page.content_type.startswith("text/html") and path.count("/") == 5:
+            html = page.body.decode("utf-8")
+            html = re.sub(r'<script type="application/ld\+json".*?</script>', "", html, flags=re.S)
+            html = re.sub(r'<meta property="article:[a-z_]+" content="[^"]*">', "", html)
+            html = re.sub(r'<time[^>]*datetime="[^"]*"[^>]*>', "<time>", html)
+            pages[path] = replace(page, body=html.encode("utf-8"))
+    with SiteServer(pages) as server:
+        ok, _, reason = run(server, sqlite_url, tmp_path)
+    assert not ok
+    assert "coverage of published_at" in reason
+    crawl = last_run(sqlite_url)
+    assert crawl.status == "failed" and "published_at" in (crawl.message or "")
+    # Nothing is lost: the rows are stored with the best date the page still gives.
+    assert len(rows(sqlite_url)) == len(bundled)
+
+
+def test_articles_listed_but_unreadable_fail_the_run(
+    bundled: list[dict[str, Any]], sqlite_url: str, tmp_path: Path
+) -> None:
+    pages = {
+        path: replace(
+            page,
+            body=page.body.replace(b"entry-content", b"story-body")
+            .replace(b"amp-wp-article-content", b"story-body")
+            .replace(b"post-content", b"story"),
+        )
+        for path, page in build_site(bundled).items()
+    }
+    with SiteServer(pages) as server:
+        ok, _, reason = run(server, sqlite_url, tmp_path)
+    assert not ok
+    assert "none could be read" in reason or "coverage of body_text" in reason
+    assert last_run(sqlite_url).status == "failed"
+    assert len(failures(sqlite_url)) == len(bundled)
+
+
+def test_a_site_without_feed_or_sitemaps_is_flagged(sqlite_url: str, tmp_path: Path) -> None:
+    pages: dict[str, Page] = {
+        path: page
+        for path, page in build_site(load_bundled_articles()).items()
+        if "sitemap" not in path and not path.startswith("/feed")
+    }
+    with SiteServer(pages) as server:
+        ok, _, reason = run(server, sqlite_url, tmp_path)
+    assert not ok
+    assert "no article link found" in reason
