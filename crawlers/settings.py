@@ -40,6 +40,9 @@ CQMONITOR_RETRY_BACKOFF = 1.0
 CQMONITOR_RETRY_BACKOFF_MAX = 60.0
 
 COOKIES_ENABLED = False
+# Scrapy re-reads each callback's source on every response to warn about generator return
+# values; with cb_kwargs every callback is a new bound method and its cache never hits.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -12,9 +12,16 @@ import dagster as dg
 
 from pipelines.settings import DEFAULT_DATA_DIR, DEFAULT_SOURCE_URL, default_database_url
 
+from .alerts import alerts_defs
 from .assets import crawl, digest, processing
-from .jobs import pipeline_job, pipeline_schedule
-from .resources import DatabaseResource, SlackResource, SourceSiteResource, TaxonomyResource
+from .jobs import daily_digest_schedule, pipeline_job
+from .resources import (
+    DEFAULT_DAGSTER_UI_URL,
+    DatabaseResource,
+    SlackResource,
+    SourceSiteResource,
+    TaxonomyResource,
+)
 
 
 def _env(name: str, default: str) -> str | dg.EnvVar:
@@ -45,6 +52,7 @@ def resources() -> dict[str, dg.ConfigurableResource]:
             api_url=_env("SLACK_API_URL", ""),
             send_empty=os.environ.get("CQMONITOR_SLACK_SEND_EMPTY", "").lower() in ("1", "true"),
             preview_dir=data_dir,
+            ui_url=_env("CQMONITOR_DAGSTER_UI_URL", DEFAULT_DAGSTER_UI_URL),
         ),
     }
 
@@ -54,8 +62,13 @@ processing_defs = dg.Definitions(
     assets=[processing.articles, processing.article_topics, processing.events]
 )
 digest_defs = dg.Definitions(assets=[digest.slack_digest])
-ops_defs = dg.Definitions(jobs=[pipeline_job], schedules=[pipeline_schedule])
+ops_defs = dg.Definitions(jobs=[pipeline_job], schedules=[daily_digest_schedule])
 
 defs = dg.Definitions.merge(
-    crawl_defs, processing_defs, digest_defs, ops_defs, dg.Definitions(resources=resources())
+    crawl_defs,
+    processing_defs,
+    digest_defs,
+    ops_defs,
+    alerts_defs,
+    dg.Definitions(resources=resources()),
 )

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipelines.classify import ArticleDoc, classify
 from pipelines.events import extract_events
-from pipelines.storage.models import Article
+from pipelines.storage.models import Article, ArticleTopic, Event
 from pipelines.storage.repository import replace_events, replace_topics
 from pipelines.taxonomy import Taxonomy
 
@@ -56,11 +57,13 @@ def _process(
     ids: list[int],
     work: Callable[[Article], list[str]],
     result: AnalysisResult,
+    table: type[ArticleTopic] | type[Event],
 ) -> AnalysisResult:
     for start in range(0, len(ids), BATCH):
-        for article in session.scalars(
-            select(Article).where(Article.id.in_(ids[start : start + BATCH]))
-        ):
+        batch = ids[start : start + BATCH]
+        # One delete for the batch: the work below only inserts.
+        session.execute(delete(table).where(table.article_id.in_(batch)))
+        for article in session.scalars(select(Article).where(Article.id.in_(batch))):
             labels = work(article)
             result.articles += 1
             result.counts.update(labels)
@@ -76,12 +79,11 @@ def classify_pending(session: Session, taxonomy: Taxonomy) -> AnalysisResult:
 
     def work(article: Article) -> list[str]:
         decisions = classify(article_doc(article), taxonomy)
-        replace_topics(session, article, decisions, version)
+        replace_topics(session, article, decisions, version, clear=False)
         return [d.topic for d in decisions]
 
-    return _process(
-        session, _pending(session, Article.taxonomy_version, version), work, AnalysisResult()
-    )
+    pending = _pending(session, Article.taxonomy_version, version)
+    return _process(session, pending, work, AnalysisResult(), ArticleTopic)
 
 
 def extract_pending(session: Session, taxonomy: Taxonomy) -> AnalysisResult:
@@ -90,15 +92,33 @@ def extract_pending(session: Session, taxonomy: Taxonomy) -> AnalysisResult:
 
     def work(article: Article) -> list[str]:
         found = extract_events(article_doc(article), taxonomy)
-        replace_events(session, article, found, version)
+        replace_events(session, article, found, version, clear=False)
         return [e.kind for e in found]
 
-    return _process(
-        session, _pending(session, Article.events_version, version), work, AnalysisResult()
-    )
+    pending = _pending(session, Article.events_version, version)
+    return _process(session, pending, work, AnalysisResult(), Event)
 
 
-def forget_decisions(session: Session) -> int:
-    """Mark every article as needing classification and extraction again."""
-    result = session.execute(update(Article).values(taxonomy_version=None, events_version=None))
+def forget_decisions(
+    session: Session,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    topics: bool = True,
+    events: bool = True,
+) -> int:
+    """Mark articles (all, or those published in ``[start, end)``) as needing classification
+    (``topics``) and/or event extraction (``events``) again: re-running a partition recomputes
+    its window from scratch."""
+    values: dict[str, None] = {}
+    if topics:
+        values["taxonomy_version"] = None
+    if events:
+        values["events_version"] = None
+    statement = update(Article).values(**values)
+    if start is not None:
+        statement = statement.where(Article.published_at >= start)
+    if end is not None:
+        statement = statement.where(Article.published_at < end)
+    result = session.execute(statement)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -420,7 +420,8 @@ def send_alert(
     message = f"{head}\n{body}"
     if link:
         message += f"\n{slack_link(link, 'Open the run')}"
-    plain = f"cqmonitor: {step} failed: {body}" if step else f"cqmonitor: {body}"
+    # The fallback text (notifications) is mrkdwn too: the step name is escaped like the body.
+    plain = f"cqmonitor: {escape(step)} failed: {body}" if step else f"cqmonitor: {body}"
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
     return sender.post(
         channel,

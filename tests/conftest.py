@@ -60,3 +60,49 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent (a user's clone has none): test skipped")
     return SHARED
+
+
+COMPACT_FIRST_DAY = "2025-03-01"
+COMPACT_DAYS = 6
+
+
+def compact_copy(
+    articles: list[dict], first: str = COMPACT_FIRST_DAY, days: int = COMPACT_DAYS
+) -> list[dict]:
+    """The articles with their publication days folded into ``days`` days from ``first``.
+
+    Times of day (and so the near-midnight CST/UTC cases) and edit delays are kept; each day of
+    a run's window is a Dagster partition, so a short window keeps end-to-end tests fast.
+    """
+    import copy
+    from datetime import date, datetime, timedelta
+
+    start = date.fromisoformat(first)
+    out = []
+    for n, article in enumerate(sorted(articles, key=lambda a: a["published"])):
+        new = copy.deepcopy(article)
+        published = datetime.fromisoformat(article["published"])
+        target = datetime.combine(start + timedelta(days=n % days), published.timetz())
+        delta = target - published
+        new["published"] = target.isoformat()
+        if article.get("modified"):
+            new["modified"] = (datetime.fromisoformat(article["modified"]) + delta).isoformat()
+        out.append(new)
+    return out
+
+
+def compact_span(first: str = COMPACT_FIRST_DAY, days: int = COMPACT_DAYS) -> tuple[str, str]:
+    from datetime import date, timedelta
+
+    start = date.fromisoformat(first)
+    return start.isoformat(), (start + timedelta(days=days - 1)).isoformat()
+
+
+def bundled_span() -> tuple[str, str]:
+    """First and last publication day (CST) of the bundled site copy."""
+    from datetime import datetime
+
+    from crawlers.sitecopy import load_bundled_articles
+
+    days = sorted(datetime.fromisoformat(a["published"]).date() for a in load_bundled_articles())
+    return days[0].isoformat(), days[-1].isoformat()

@@ -20,14 +20,16 @@ from dagster_project.cli import execute
 from pipelines.settings import Settings
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.models import Article, ArticleTopic, Delivery, Event
+from tests.conftest import compact_copy, compact_span
 from tests.slack_server import SlackServer
 
-SINCE = "2015-01-01"
+# Each day of a run's window is a partition: the tests crawl a compact copy (6 days).
+SINCE, UNTIL = compact_span()
 
 
 @pytest.fixture(scope="module")
 def bundled() -> list[dict[str, Any]]:
-    return load_bundled_articles()
+    return compact_copy(load_bundled_articles())
 
 
 @pytest.fixture
@@ -96,7 +98,7 @@ def test_full_run_then_a_second_run_that_changes_nothing(
     tmp_path: Path,
 ) -> None:
     settings = settings_for(site, database_url, tmp_path, slack)
-    ok, metadata, reason = execute(settings, since=SINCE, until=None)
+    ok, metadata, reason = execute(settings, since=SINCE, until=UNTIL)
     assert ok, reason
     assert metadata["articles"]["new"] == len(bundled)
 
@@ -132,7 +134,7 @@ def test_full_run_then_a_second_run_that_changes_nothing(
     # Second identical run: no row changes, no article page downloaded, nothing posted.
     site.clear_requests()
     posts_before = len(slack.posts)
-    ok, metadata, reason = execute(settings, since=SINCE, until=None)
+    ok, metadata, reason = execute(settings, since=SINCE, until=UNTIL)
     assert ok, reason
     assert article_pages(site) == []
     assert metadata["articles"]["new"] == 0 and metadata["articles"]["updated"] == 0
@@ -150,7 +152,7 @@ def test_sqlite_and_postgresql_hold_the_same_rows(
         ("postgresql", postgres_url),
     ):
         settings = settings_for(site, url, tmp_path / name, slack)
-        ok, _, reason = execute(settings, since=SINCE, until=None, digest=False)
+        ok, _, reason = execute(settings, since=SINCE, until=UNTIL, digest=False)
         assert ok, reason
         results.append(snapshot(url))
     assert results[0] == results[1]
@@ -164,12 +166,12 @@ def test_an_edited_article_updates_its_row(
     database_url = f"sqlite:///{tmp_path / 'edit.db'}"
     with SiteServer(build_site(bundled)) as server:
         settings = settings_for(server, database_url, tmp_path, slack)
-        assert execute(settings, since=SINCE, until=None, digest=False)[0]
+        assert execute(settings, since=SINCE, until=UNTIL, digest=False)[0]
         target = bundled[3]
         changed = [edited_copy(a) if a["id"] == target["id"] else a for a in bundled]
         server.set_pages(build_site(changed))
         server.clear_requests()
-        ok, metadata, reason = execute(settings, since=SINCE, until=None, digest=False)
+        ok, metadata, reason = execute(settings, since=SINCE, until=UNTIL, digest=False)
     assert ok, reason
     assert metadata["articles"]["updated"] == 1 and metadata["articles"]["new"] == 0
     assert len(article_pages(server)) == 1

@@ -166,7 +166,10 @@ class Event(Base):
 
 
 class CrawlRun(Base):
-    """One crawl: its window, outcome and Scrapy stats."""
+    """One crawl: its window, outcome and Scrapy stats.
+
+    ``status``: running -> crawled (output on disk) -> success | failed (stored; judged).
+    """
 
     __tablename__ = "crawl_runs"
 
@@ -185,6 +188,8 @@ class CrawlRun(Base):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     message: Mapped[str | None] = mapped_column(Text)
+    # The crawl's JSON Lines output, until the ``articles`` step has stored it.
+    items_path: Mapped[str | None] = mapped_column(Text)
 
 
 class SourceDocument(Base):

@@ -124,24 +124,30 @@ def _validated(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]
     return values, None
 
 
-def _record_failure(session: Session, url: str, reason: str, now: datetime) -> None:
-    failure = session.scalar(select(CrawlFailure).where(CrawlFailure.url == url))
-    if failure is None:
-        session.add(CrawlFailure(url=url, reason=reason, first_failed_at=now, last_failed_at=now))
-    else:
-        failure.attempts += 1
-        failure.reason = reason
-        failure.last_failed_at = now
-        failure.resolved_at = None
+class _Failures:
+    """Recorded failures, loaded once per crawl: a stored article usually has none."""
 
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.by_url = {f.url: f for f in session.scalars(select(CrawlFailure))}
 
-def _resolve_failure(session: Session, urls: Iterable[str], now: datetime) -> None:
-    for failure in session.scalars(
-        select(CrawlFailure).where(
-            CrawlFailure.url.in_(list(urls)), CrawlFailure.resolved_at.is_(None)
-        )
-    ):
-        failure.resolved_at = now
+    def record(self, url: str, reason: str, now: datetime) -> None:
+        failure = self.by_url.get(url)
+        if failure is None:
+            failure = CrawlFailure(url=url, reason=reason, first_failed_at=now, last_failed_at=now)
+            self.session.add(failure)
+            self.by_url[url] = failure
+        else:
+            failure.attempts += 1
+            failure.reason = reason
+            failure.last_failed_at = now
+            failure.resolved_at = None
+
+    def resolve(self, urls: Iterable[str], now: datetime) -> None:
+        for url in urls:
+            failure = self.by_url.get(url)
+            if failure is not None and failure.resolved_at is None:
+                failure.resolved_at = now
 
 
 def apply_crawl_items(
@@ -150,6 +156,8 @@ def apply_crawl_items(
     """Store one crawl's items: upsert articles, record failures and what was seen."""
     result = ApplyResult()
     index = _KeyIndex(session)
+    failures = _Failures(session)
+    added: list[Article] = []
     listed: dict[str, str | None] = {}
     for item in items:
         kind = item.get("kind")
@@ -157,8 +165,7 @@ def apply_crawl_items(
             values, reason = _validated(item)
             if values is None:
                 result.rejected.append({"url": item.get("url"), "reason": reason})
-                _record_failure(
-                    session,
+                failures.record(
                     item.get("fetched_url") or item.get("url") or "?",
                     f"rejected: {reason}",
                     now,
@@ -172,9 +179,9 @@ def apply_crawl_items(
                 article = Article(
                     **values, first_seen_at=now, last_seen_at=now, updated_at=now, revision=1
                 )
+                # Flushed once for the whole crawl, not per article.
                 session.add(article)
-                session.flush()
-                result.new_ids.append(article.id)
+                added.append(article)
             elif article.content_hash != values["content_hash"]:
                 article.previous_hash = article.content_hash
                 article.revision += 1
@@ -185,7 +192,7 @@ def apply_crawl_items(
                 # A new text needs new topics and events.
                 article.taxonomy_version = None
                 article.events_version = None
-                if article.id not in result.updated_ids and article.id not in result.new_ids:
+                if article.id is not None and article.id not in result.updated_ids:
                     result.updated_ids.append(article.id)
             else:
                 # Same content: keep validators and lastmod fresh so the next run skips it.
@@ -195,7 +202,7 @@ def apply_crawl_items(
                 article.last_seen_at = now
                 result.unchanged += 1
             index.add(key, article)
-            _resolve_failure(session, {values["url"], item.get("fetched_url") or ""}, now)
+            failures.resolve((values["url"], item.get("fetched_url") or ""), now)
         elif kind == "unchanged":
             result.seen += 1
             result.unchanged += 1
@@ -209,12 +216,14 @@ def apply_crawl_items(
             listed.update(item.get("lastmods") or {})
         elif kind == "failure":
             result.failed.append(item)
-            _record_failure(session, item.get("url") or "?", item.get("reason") or "unknown", now)
+            failures.record(item.get("url") or "?", item.get("reason") or "unknown", now)
         elif kind == "source":
             _remember_source(session, item, now)
     session.flush()
+    result.new_ids = [article.id for article in added]
     fetched = set(index.touched)
-    result.seen += sum(1 for key in listed if key in index.ids() and key not in fetched)
+    known = index.resolved_ids()
+    result.seen += sum(1 for key in listed if key in known and key not in fetched)
     _apply_listed(session, index, listed, now)
     return result
 
@@ -223,7 +232,7 @@ def _apply_listed(
     session: Session, index: _KeyIndex, listed: dict[str, str | None], now: datetime
 ) -> None:
     """Articles listed in a sitemap were seen now; keep the sitemap's lastmod for each."""
-    ids = index.ids()
+    ids = index.resolved_ids()
     by_lastmod: dict[str | None, list[int]] = {}
     for key, lastmod in listed.items():
         if key in ids:
@@ -249,6 +258,7 @@ class _KeyIndex:
         self._ids: dict[str, int] | None = None
         # Keys of articles this crawl fetched (or had confirmed unchanged by a 304).
         self.touched: set[str] = set()
+        self.added: dict[str, Article] = {}
 
     def ids(self) -> dict[str, int]:
         if self._ids is None:
@@ -262,12 +272,23 @@ class _KeyIndex:
     def get(self, key: str | None) -> Article | None:
         if key:
             self.touched.add(key)
+        if key in self.added:
+            return self.added[key]
         article_id = self.ids().get(key or "")
         return self.session.get(Article, article_id) if article_id is not None else None
 
     def add(self, key: str, article: Article) -> None:
-        self.ids()[key] = article.id
+        if article.id is None:
+            self.added[key] = article
+        else:
+            self.ids()[key] = article.id
         self.touched.add(key)
+
+    def resolved_ids(self) -> dict[str, int]:
+        """Keys to ids, the articles added by this crawl included (after a flush)."""
+        ids = dict(self.ids())
+        ids.update({key: article.id for key, article in self.added.items()})
+        return ids
 
 
 def _remember_source(session: Session, item: dict[str, Any], now: datetime) -> None:
@@ -300,10 +321,19 @@ def last_successful_crawl(session: Session) -> CrawlRun | None:
 
 
 def replace_topics(
-    session: Session, article: Article, decisions: Sequence[Any], version: str
+    session: Session,
+    article: Article,
+    decisions: Sequence[Any],
+    version: str,
+    *,
+    clear: bool = True,
 ) -> None:
-    """Replace an article's topics with ``decisions`` (objects with topic, score, evidence)."""
-    session.execute(delete(ArticleTopic).where(ArticleTopic.article_id == article.id))
+    """Replace an article's topics with ``decisions`` (objects with topic, score, evidence).
+
+    ``clear=False`` when the caller already deleted the old rows of a whole batch at once.
+    """
+    if clear:
+        session.execute(delete(ArticleTopic).where(ArticleTopic.article_id == article.id))
     for decision in decisions:
         session.add(
             ArticleTopic(
@@ -317,9 +347,12 @@ def replace_topics(
     article.taxonomy_version = version
 
 
-def replace_events(session: Session, article: Article, events: Sequence[Any], version: str) -> int:
+def replace_events(
+    session: Session, article: Article, events: Sequence[Any], version: str, *, clear: bool = True
+) -> int:
     """Replace an article's events with ``events`` (``pipelines.events.ExtractedEvent``)."""
-    session.execute(delete(Event).where(Event.article_id == article.id))
+    if clear:
+        session.execute(delete(Event).where(Event.article_id == article.id))
     seen: set[tuple[str, str]] = set()
     for event in events:
         if (event.kind, event.key) in seen:

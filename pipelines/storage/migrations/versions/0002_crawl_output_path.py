@@ -1,0 +1,26 @@
+"""Keep the path of a crawl's output until it is stored, so assets hand over through the database.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("crawl_runs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("items_path", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("crawl_runs", schema=None) as batch_op:
+        batch_op.drop_column("items_path")
