@@ -233,21 +233,20 @@ def _apply_listed(
 ) -> None:
     """Articles listed in a sitemap were seen now; keep the sitemap's lastmod for each."""
     ids = index.resolved_ids()
-    by_lastmod: dict[str | None, list[int]] = {}
+    with_lastmod: list[dict[str, Any]] = []
+    without: list[dict[str, Any]] = []
     for key, lastmod in listed.items():
-        if key in ids:
-            by_lastmod.setdefault(lastmod, []).append(ids[key])
-    for lastmod, article_ids in by_lastmod.items():
-        values: dict[str, Any] = {"last_seen_at": now}
+        if key not in ids:
+            continue
         instant = parse_instant(lastmod)
-        if instant is not None:
-            values["sitemap_lastmod"] = instant
-        for start in range(0, len(article_ids), 500):
-            session.execute(
-                update(Article)
-                .where(Article.id.in_(article_ids[start : start + 500]))
-                .values(**values)
-            )
+        if instant is None:
+            without.append({"id": ids[key], "last_seen_at": now})
+        else:
+            with_lastmod.append({"id": ids[key], "last_seen_at": now, "sitemap_lastmod": instant})
+    # ORM bulk UPDATE by primary key: one executemany, no per-row session bookkeeping.
+    for rows in (with_lastmod, without):
+        if rows:
+            session.execute(update(Article), rows)
 
 
 class _KeyIndex:
