@@ -146,7 +146,7 @@ def execute(
         "loggers": {"console": {"config": {"log_level": log_level}}},
     }
     result = dg.materialize(
-        list(defs.assets or []),
+        [*(defs.assets or []), *(defs.asset_checks or [])],
         selection=selection,
         resources=build_resources(
             settings, preview_only=preview_only, crawl_settings=crawl_settings

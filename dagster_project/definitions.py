@@ -10,10 +10,17 @@ import os
 
 import dagster as dg
 
-from pipelines.settings import DEFAULT_DATA_DIR, DEFAULT_SOURCE_URL, default_database_url
+from pipelines.settings import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_DELAY,
+    DEFAULT_SOURCE_URL,
+    SettingError,
+    default_database_url,
+)
 
-from .alerts import alerts_defs
+from . import alerts
 from .assets import crawl, digest, processing
+from .checks import ASSET_CHECKS
 from .jobs import daily_digest_schedule, pipeline_job
 from .resources import (
     DEFAULT_DAGSTER_UI_URL,
@@ -22,6 +29,7 @@ from .resources import (
     SourceSiteResource,
     TaxonomyResource,
 )
+from .sensors import crawl_freshness
 
 
 def _env(name: str, default: str) -> str | dg.EnvVar:
@@ -29,8 +37,19 @@ def _env(name: str, default: str) -> str | dg.EnvVar:
     return dg.EnvVar(name) if os.environ.get(name) else default
 
 
-def _env_float(name: str, default: float) -> float | dg.EnvVar:
-    return dg.EnvVar(name) if os.environ.get(name) else default
+def _env_float(name: str, default: float) -> float:
+    """A number from the environment, read when the definitions load.
+
+    ``dg.EnvVar`` only carries strings and ints; a bad value fails the load with the variable
+    named, like every other setting.
+    """
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise SettingError(name, f"not a number: {text!r}") from exc
 
 
 def resources() -> dict[str, dg.ConfigurableResource]:
@@ -41,7 +60,7 @@ def resources() -> dict[str, dg.ConfigurableResource]:
         ),
         "source_site": SourceSiteResource(
             url=_env("CQMONITOR_SOURCE_URL", DEFAULT_SOURCE_URL),
-            delay=_env_float("CQMONITOR_DOWNLOAD_DELAY", 2.0),  # type: ignore[arg-type]
+            delay=_env_float("CQMONITOR_DOWNLOAD_DELAY", DEFAULT_DELAY),
             work_dir=f"{data_dir}/crawls",
         ),
         "taxonomy": TaxonomyResource(path=_env("CQMONITOR_TAXONOMY", "")),
@@ -57,18 +76,19 @@ def resources() -> dict[str, dg.ConfigurableResource]:
     }
 
 
-crawl_defs = dg.Definitions(assets=[crawl.raw_articles])
-processing_defs = dg.Definitions(
-    assets=[processing.articles, processing.article_topics, processing.events]
-)
-digest_defs = dg.Definitions(assets=[digest.slack_digest])
-ops_defs = dg.Definitions(jobs=[pipeline_job], schedules=[daily_digest_schedule])
+def areas() -> list[dg.Definitions]:
+    """One small Definitions per area (kept out of module scope, where the Dagster CLI expects
+    exactly one)."""
+    return [
+        dg.Definitions(assets=[crawl.raw_articles]),
+        dg.Definitions(assets=[processing.articles, processing.article_topics, processing.events]),
+        dg.Definitions(assets=[digest.slack_digest]),
+        dg.Definitions(asset_checks=ASSET_CHECKS),
+        dg.Definitions(
+            jobs=[pipeline_job], schedules=[daily_digest_schedule], sensors=[crawl_freshness]
+        ),
+        alerts.alerts_defs,
+    ]
 
-defs = dg.Definitions.merge(
-    crawl_defs,
-    processing_defs,
-    digest_defs,
-    ops_defs,
-    alerts_defs,
-    dg.Definitions(resources=resources()),
-)
+
+defs = dg.Definitions.merge(*areas(), dg.Definitions(resources=resources()))

@@ -1,0 +1,262 @@
+"""Operating cqmonitor in Dagster: schedule, partitions, freshness sensor, asset checks, and a
+backfill from the Dagster CLI that gives the same rows as ``cqmonitor run --since/--until``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+from sqlalchemy import select
+
+from crawlers.sitecopy import SiteServer, build_site, load_bundled_articles
+from dagster_project.checks import (
+    articles_complete,
+    events_consistent,
+    no_duplicate_articles,
+    topics_consistent,
+)
+from dagster_project.cli import execute
+from dagster_project.definitions import defs
+from dagster_project.jobs import daily_digest_schedule
+from dagster_project.partitions import publication_days
+from dagster_project.resources import DatabaseResource, SlackResource
+from dagster_project.sensors import crawl_freshness
+from pipelines.settings import Settings
+from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
+from pipelines.storage.models import Article, ArticleTopic, CrawlRun, Event
+from tests.conftest import compact_copy
+from tests.slack_server import SlackServer
+
+ROOT = Path(__file__).resolve().parents[1]
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def test_the_0800_tick_on_the_27th_asks_for_the_26th_incrementally() -> None:
+    tick = datetime(2025, 3, 27, 8, 0, tzinfo=CST)
+    context = dg.build_schedule_context(
+        scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+    )
+    request = daily_digest_schedule.evaluate_tick(context).run_requests[0]
+    assert request.partition_key == "2025-03-26"
+    assert request.run_config["ops"]["raw_articles"]["config"] == {"incremental": True}
+    assert daily_digest_schedule.cron_schedule == "0 8 * * *"
+    assert daily_digest_schedule.execution_timezone == "Asia/Shanghai"
+    assert daily_digest_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_partitions_are_china_standard_time_days() -> None:
+    assert publication_days.timezone == "Asia/Shanghai"
+    # 00:30 in Chongqing on 5 March is still 4 March in UTC: it belongs to the 5th.
+    instant = datetime(2025, 3, 4, 16, 30, tzinfo=UTC)
+    keys = publication_days.get_partition_keys_in_range(
+        dg.PartitionKeyRange("2025-03-04", "2025-03-06")
+    )
+    window = publication_days.time_window_for_partition_key("2025-03-05")
+    assert keys == ["2025-03-04", "2025-03-05", "2025-03-06"]
+    assert window.start <= instant < window.end
+
+
+def test_definitions_list_schedule_sensors_and_checks() -> None:
+    assert len(list(defs.asset_checks or [])) >= 4
+    graph = defs.resolve_asset_graph()
+    assert len(graph.asset_check_keys) >= 4
+    names = {s.name for s in defs.sensors or []}
+    assert {"crawl_freshness", "slack_failure_alert"} <= names
+    for key in ("raw_articles", "articles", "article_topics", "events"):
+        assert graph.get(dg.AssetKey(key)).partitions_def == publication_days
+    assert graph.get(dg.AssetKey("slack_digest")).partitions_def is None
+
+
+@pytest.fixture
+def db(sqlite_url: str) -> str:
+    migrate(sqlite_url)
+    return sqlite_url
+
+
+def add_crawl(db: str, *, status: str, started: datetime) -> None:
+    engine = make_engine(db)
+    with session_scope(session_factory(engine)) as session:
+        session.add(CrawlRun(source_url="http://x", status=status, started_at=started))
+    engine.dispose()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackServer]:
+    with SlackServer() as server:
+        yield server
+
+
+def sensor_resources(db: str, slack: SlackServer) -> dict[str, Any]:
+    return {
+        "database": DatabaseResource(url=db),
+        "slack": SlackResource(token=slack.token, channel="C0DIGEST1", api_url=slack.url),
+    }
+
+
+def test_freshness_sensor_alerts_once_after_26_hours(db: str, slack: SlackServer) -> None:
+    now = datetime.now(UTC)
+    add_crawl(db, status="success", started=now - timedelta(hours=30))
+    add_crawl(db, status="failed", started=now - timedelta(hours=2))
+    with dg.build_sensor_context(resources=sensor_resources(db, slack)) as context:
+        result = crawl_freshness.evaluate_tick(context)
+    assert result.skip_message and result.skip_message.startswith("alerted")
+    (post,) = slack.posts
+    assert "no successful crawl for 30 hours" in post.text
+    # Same stale period: no second alert.
+    resources = sensor_resources(db, slack)
+    with dg.build_sensor_context(resources=resources, cursor=result.cursor) as again:
+        assert crawl_freshness.evaluate_tick(again).skip_message.startswith("stale, already")
+    assert len(slack.posts) == 1
+
+
+def test_freshness_sensor_is_quiet_while_fresh(db: str, slack: SlackServer) -> None:
+    add_crawl(db, status="success", started=datetime.now(UTC) - timedelta(hours=25))
+    with dg.build_sensor_context(resources=sensor_resources(db, slack)) as context:
+        assert crawl_freshness.evaluate_tick(context).skip_message.startswith("fresh")
+    assert slack.posts == []
+
+
+def add_article(db: str, url: str, **values: Any) -> int:
+    engine = make_engine(db)
+    with session_scope(session_factory(engine)) as session:
+        row = Article(
+            url=url,
+            title=values.get("title", "A title"),
+            published_at=datetime(2025, 3, 5, 2, 0, tzinfo=UTC),
+            body_text=values.get("body_text", "Chongqing - Some text."),
+            content_hash="x",
+            taxonomy_version="t",
+            events_version="t",
+        )
+        session.add(row)
+        session.flush()
+        article_id = row.id
+    engine.dispose()
+    return article_id
+
+
+def check(check_def: Any, db: str) -> dg.AssetCheckResult:
+    return check_def(database=DatabaseResource(url=db))
+
+
+def test_checks_pass_on_good_rows_and_fail_on_bad_ones(db: str) -> None:
+    article_id = add_article(db, "https://www.ichongqing.info/2025/03/05/story/")
+    for check_def in (
+        no_duplicate_articles,
+        articles_complete,
+        topics_consistent,
+        events_consistent,
+    ):
+        assert check(check_def, db).passed, check_def.check_key
+    # The same article under another scheme and host: a canonicalisation failure.
+    add_article(db, "http://127.0.0.1:8080/2025/03/05/story/")
+    assert not check(no_duplicate_articles, db).passed
+    add_article(db, "https://www.ichongqing.info/2025/03/05/empty/", body_text="  ")
+    assert not check(articles_complete, db).passed
+    engine = make_engine(db)
+    with session_scope(session_factory(engine)) as session:
+        session.add(ArticleTopic(article_id=article_id, topic="sports", score=1.0, evidence=[]))
+        session.add(Event(article_id=article_id, kind="party", name="", event_key="x"))
+    engine.dispose()
+    assert not check(topics_consistent, db).passed
+    assert not check(events_consistent, db).passed
+
+
+def test_a_failed_blocking_check_stops_the_digest(
+    sqlite_url: str, slack: SlackServer, tmp_path: Path
+) -> None:
+    articles = compact_copy(load_bundled_articles())
+    migrate(sqlite_url)
+    # A stored article whose body went empty: articles_complete (blocking) must fail.
+    add_article(sqlite_url, "https://www.ichongqing.info/2025/03/02/emptied/", body_text="")
+    with SiteServer(build_site(articles)) as site:
+        settings = replace(
+            Settings.from_env(env={}),
+            source_url=site.url,
+            database_url=sqlite_url,
+            delay=0.0,
+            data_dir=str(tmp_path / "data"),
+            slack_token=slack.token,
+            slack_channel="C0DIGEST1",
+            slack_api_url=slack.url,
+        ).validate()
+        ok, metadata, reason = execute(settings, since="2025-03-01", until="2025-03-06")
+    assert not ok
+    assert "articles_complete" in reason or "blocking" in reason.lower(), reason
+    assert slack.posts == []
+    assert metadata.get("slack_digest") == {}
+
+
+def rows(db: str) -> list[tuple[Any, ...]]:
+    engine = make_engine(db)
+    with session_scope(session_factory(engine)) as session:
+        articles = sorted(
+            (a.url, a.title, a.author, a.published_at, a.body_text, a.revision)
+            for a in session.scalars(select(Article))
+        )
+        topics = sorted(
+            session.execute(select(Article.url, ArticleTopic.topic).join(ArticleTopic)).all()
+        )
+        events = sorted(
+            session.execute(select(Article.url, Event.kind, Event.name).join(Event)).all()
+        )
+    engine.dispose()
+    return [articles, topics, events]
+
+
+def test_cli_backfill_of_two_partitions_equals_a_run_over_those_days(tmp_path: Path) -> None:
+    articles = compact_copy(load_bundled_articles())
+    first, last = "2025-03-02", "2025-03-03"
+    backfill_db = f"sqlite:///{tmp_path / 'backfill.db'}"
+    run_db = f"sqlite:///{tmp_path / 'run.db'}"
+    with SiteServer(build_site(articles)) as site:
+        env = {
+            **os.environ,
+            "CQMONITOR_SOURCE_URL": site.url,
+            "CQMONITOR_DATABASE_URL": backfill_db,
+            "CQMONITOR_DOWNLOAD_DELAY": "0",
+            "CQMONITOR_DATA_DIR": str(tmp_path / "data"),
+            "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        }
+        (tmp_path / "dagster_home").mkdir()
+        command = [
+            str(Path(sys.executable).with_name("dagster")),
+            "asset",
+            "materialize",
+            "-m",
+            "dagster_project.definitions",
+            "--select",
+            "raw_articles,articles,article_topics,events",
+            "--partition-range",
+            f"{first}...{last}",
+        ]
+        for _ in range(2):
+            done = subprocess.run(
+                command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+            )
+            assert done.returncode == 0, done.stderr[-3000:]
+            if _ == 0:
+                after_first = rows(backfill_db)
+        settings = replace(
+            Settings.from_env(env={}),
+            source_url=site.url,
+            database_url=run_db,
+            delay=0.0,
+            data_dir=str(tmp_path / "data2"),
+        ).validate()
+        ok, _, reason = execute(settings, since=first, until=last, digest=False)
+        assert ok, reason
+    expected = [a for a in articles if first <= a["published"][:10] <= last]
+    backfilled = rows(backfill_db)
+    assert len(backfilled[0]) == len(expected) > 0
+    assert backfilled == after_first, "re-running the backfill changed rows"
+    assert backfilled == rows(run_db)
