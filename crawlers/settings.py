@@ -54,5 +54,7 @@ ITEM_PIPELINES = {"crawlers.pipelines.CoveragePipeline": 300}
 CQMONITOR_STATS_FILE = ""
 # Date archives are the tool for a short backfill window; sitemaps cover longer ones.
 CQMONITOR_ARCHIVE_MAX_DAYS = 31
+# Newest-first listings walked back to the window's start when the sitemaps are unusable.
+CQMONITOR_FALLBACK_LISTINGS = ["/latest/", "/category/news/"]
 # A page that failed is retried on later runs this many times, then left for an operator.
 CQMONITOR_MAX_FAILURE_ATTEMPTS = 5

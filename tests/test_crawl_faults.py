@@ -240,15 +240,34 @@ def test_articles_listed_but_unreadable_fail_the_run(
     assert len(failures(sqlite_url)) == len(bundled)
 
 
-def test_a_site_without_feed_or_sitemaps_is_flagged(sqlite_url: str, tmp_path: Path) -> None:
-    pages: dict[str, Page] = {
-        path: page
-        for path, page in build_site(compact_copy(load_bundled_articles())).items()
-        # No feed, no sitemaps, no date archives: nothing lists an article any more.
-        if "sitemap" not in path
-        and not path.startswith("/feed")
-        and not re.fullmatch(r"/\d{4}/\d{2}/\d{2}/(page/\d+/)?", path)
-    }
+def _without(pages: dict[str, Page], *patterns: str) -> dict[str, Page]:
+    return {p: page for p, page in pages.items() if not any(re.search(x, p) for x in patterns)}
+
+
+ARCHIVES = r"^/\d{4}/\d{2}/\d{2}/(page/\d+/)?$"
+
+
+def test_without_sitemaps_the_category_listings_find_every_article(
+    bundled: list[dict[str, Any]], sqlite_url: str, tmp_path: Path
+) -> None:
+    pages = _without(build_site(bundled), "sitemap", "^/feed", ARCHIVES)
+    with SiteServer(pages) as server:
+        ok, _, reason = run(server, sqlite_url, tmp_path)
+        walked = [r.key for r in server.requests if r.key.startswith(("/latest/", "/category/"))]
+    assert ok, reason
+    assert walked, "the listings were not walked"
+    assert sorted(rows(sqlite_url)) == sorted(article_url(a) for a in bundled)
+
+
+def test_a_site_where_nothing_lists_an_article_is_flagged(sqlite_url: str, tmp_path: Path) -> None:
+    pages = _without(
+        build_site(compact_copy(load_bundled_articles())),
+        "sitemap",
+        "^/feed",
+        ARCHIVES,
+        "^/latest/",
+        "^/category/",
+    )
     with SiteServer(pages) as server:
         ok, _, reason = run(server, sqlite_url, tmp_path)
     assert not ok

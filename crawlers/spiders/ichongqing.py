@@ -2,7 +2,8 @@
 
 It only routes. Discovery uses each source for what it is good at: the feed for the newest
 posts, the sitemaps (with ``lastmod``) for completeness and edits, the date archives for a short
-backfill window. An article already stored and unchanged is never downloaded again; one whose
+backfill window, the category listings when the sitemaps cannot be used. An article already
+stored and unchanged is never downloaded again; one whose
 ``lastmod`` moved is fetched with a conditional request. Parsing lives in ``crawlers.parsing``.
 
 Arguments (``-a name=value``): ``source_url``, ``since`` / ``until`` (CST dates, inclusive; a
@@ -83,12 +84,16 @@ class IchongqingSpider(Spider):
         self.retry_urls: list[str] = []
         self.failed_attempts: dict[str, int] = {}
         self.scheduled: set[str] = set()
+        self.fallback_started = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> IchongqingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.archive_max_days = crawler.settings.getint("CQMONITOR_ARCHIVE_MAX_DAYS", 31)
         spider.max_failure_attempts = crawler.settings.getint("CQMONITOR_MAX_FAILURE_ATTEMPTS", 5)
+        spider.fallback_paths = crawler.settings.getlist(
+            "CQMONITOR_FALLBACK_LISTINGS", ["/latest/", "/category/news/"]
+        )
         return spider
 
     # ----------------------------------------------------------------- helpers
@@ -242,6 +247,8 @@ class IchongqingSpider(Spider):
         kind, entries = parse_sitemap(response.body)
         if not kind:
             self._inc("discovery/sitemap_unparseable")
+            if lastmod is None:
+                yield from self._fallback_listings("the sitemap index is not XML")
             yield {
                 "kind": "failure",
                 "url": response.url,
@@ -280,18 +287,40 @@ class IchongqingSpider(Spider):
             yield {"kind": "seen", "lastmods": lastmods}
         yield self._source_item(response, lastmod)
 
-    def parse_listing(self, response: Response, listing: str) -> Iterator[Any]:
+    def parse_listing(
+        self, response: Response, listing: str, walk_back: bool = False
+    ) -> Iterator[Any]:
+        """A date archive page, or (``walk_back``) a newest-first category listing page."""
         if response.status == 304:
             return
         links, next_url = parse_listing(response.body)
         self._inc("discovery/listing_pages")
         self._inc("discovery/listing_links", len(links))
         for link in links:
-            request = self._article_request(link, "archive")
+            request = self._article_request(link, "category" if walk_back else "archive")
             if request is not None:
                 yield request
+        if walk_back:
+            # A listing is newest first: once a whole page is older than the window, stop.
+            days = [d for d in (article_date(link.url) for link in links) if d is not None]
+            if not days or (self.since is not None and max(days) < self.since):
+                return
         if next_url:
-            request = self._source_request(next_url, self.parse_listing, listing=listing)
+            request = self._source_request(
+                next_url, self.parse_listing, listing=listing, walk_back=walk_back
+            )
+            if request is not None:
+                yield request
+
+    def _fallback_listings(self, why: str) -> Iterator[Request]:
+        """Without usable sitemaps, walk the newest-first listings back to the window's start."""
+        if self.fallback_started:
+            return
+        self.fallback_started = True
+        self._inc("discovery/fallback_listings")
+        self.logger.warning("sitemaps unusable (%s): walking the category listings instead", why)
+        for path in self.fallback_paths:
+            request = self._source_request(path, self.parse_listing, listing=path, walk_back=True)
             if request is not None:
                 yield request
 
@@ -373,6 +402,8 @@ class IchongqingSpider(Spider):
         kind = f"http_{status}" if status else failure.type.__name__
         self._inc(f"errors/{kind}")
         self.logger.warning("failed %s: %s", request.url, reason)
+        if request.callback == self.parse_sitemap and request.cb_kwargs.get("lastmod") is None:
+            yield from self._fallback_listings(f"the sitemap index failed: {reason}")
         yield {
             "kind": "failure",
             "url": request.url,
