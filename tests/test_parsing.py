@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from crawlers.parsing import parse_article, parse_feed, parse_listing, parse_sitemap
+from pipelines.cleaning import clean_body, parse_html
 
 URL = "https://www.ichongqing.info/2025/03/04/drone-makers-gather/"
 
@@ -160,3 +161,50 @@ def test_feed_items_keep_their_tracking_links_and_gmt_dates() -> None:
     assert item.url.endswith("?utm_source=rss&utm_medium=rss")
     assert item.title == "A & B"
     assert item.lastmod == datetime(2025, 3, 4, 2, 0, tzinfo=UTC)
+
+
+def test_clean_body_reads_an_element_markup_or_bytes_alike() -> None:
+    html = page(content=BODY)
+    content = parse_html(html.encode()).find(".//div[@class='post-content entry-content']")
+    from_element = clean_body(content)
+    assert from_element.paragraphs == parse_article(html, URL).body.paragraphs
+    assert clean_body(BODY) == from_element
+    assert clean_body(BODY.encode()) == from_element
+    assert clean_body("") == clean_body(b"") == clean_body("<p> </p>")
+
+
+def test_text_joins_inline_pieces_with_a_space_then_closes_up_punctuation() -> None:
+    body = clean_body(
+        "<p>Tuesday<em>\u2019s</em> forum<!-- x -->start , then<br>end .</p>"
+        "<div>Loose <b>text</b><div><p>inner</p></div> tail</div>"
+        "<p>Kan<ruby>\u6f22<rt>kan</rt></ruby>ji</p>"
+    )
+    assert body.paragraphs == ["Tuesday \u2019s forum start, then end.", "inner", "Kan \u6f22 ji"]
+
+
+def test_fields_do_not_come_from_what_the_body_cleaning_dropped() -> None:
+    content = (
+        "<figure><h1>Photo heading</h1><time datetime='2020-01-01T00:00:00Z'>x</time></figure>"
+        "<p>Text.</p><h3>Related Stories</h3><ul><li><a rel='tag' href='/t/'>old</a></li></ul>"
+    )
+    article = parse_article(page(content=content).replace('<h1 class="post-title">', "<h2>"), URL)
+    assert article.title.value == "Drone Makers Gather in Liangjiang"
+    assert article.title.source == "markup:title"
+    assert article.published_at.source == "url"
+    assert article.tags.value == ["drones"]
+    assert article.body.removed == {"figure": 1, "related": 1}
+
+
+def test_amp_page_with_lightning_attribute() -> None:
+    html = (
+        "<!doctype html><html \u26a1 lang='en'><head><title>T - iChongqing</title></head><body>"
+        "<article class='amp-wp-article'><h1 class='amp-wp-title'>AMP &amp; title</h1>"
+        "<div class='amp-wp-meta amp-wp-posted-on'><time datetime='2025-03-04T08:00:00+08:00'>"
+        "Mar 4, 2025</time></div><div class='amp-wp-article-content'><p>Body\u00a0text.</p>"
+        "</div></article></body></html>"
+    )
+    article = parse_article(html.encode(), URL + "amp/")
+    assert article.is_amp
+    assert (article.title.value, article.title.source) == ("AMP & title", "markup")
+    assert article.published_at.value == datetime(2025, 3, 4, 0, 0, tzinfo=UTC)
+    assert article.body.paragraphs == ["Body text."]
