@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench dev clean
+.PHONY: demo test ui-check lint bench dev clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -rs
+
+# The Dagster UI in headless Chromium (Debian's `chromium`); also part of `make test`.
+# Screenshots and the dagster dev log: test-output/ui/.
+ui-check: $(STAMP)
+	$(BIN)/pytest -q -rs -m ui
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/classify.py

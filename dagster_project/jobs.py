@@ -7,14 +7,13 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from .partitions import TIMEZONE, publication_days
+from .partitions import TIMEZONE
 
 PIPELINE_JOB = "daily_pipeline"
 
 pipeline_job = dg.define_asset_job(
     PIPELINE_JOB,
     selection=dg.AssetSelection.all(),
-    partitions_def=publication_days,
     description="Crawl iChongqing, store, classify, extract events and send the Slack digest.",
 )
 
