@@ -27,6 +27,7 @@ ui-check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/classify.py
+	$(BIN)/python benchmarks/crawl.py
 
 dev: $(STAMP)
 	$(BIN)/dagster dev -w workspace.yaml
