@@ -169,7 +169,8 @@ def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]
         f"updated {stored.get('updated', 0)}, failed {stored.get('failed', 0)} "
         f"({stored.get('stored_total', 0)} stored in all)",
         f"crawl: {raw.get('requests', 0)} requests, window {raw.get('window', '?')}, {wall:.1f} s",
-        f"events found: {events.get('events_found', 0)} {events.get('events_by_kind', {})}",
+        f"events: {events.get('events_found', 0)} extracted from "
+        f"{events.get('articles_processed', 0)} articles {events.get('events_by_kind', {})}",
     ]
     if digest:
         status = digest.get("status", "?")
