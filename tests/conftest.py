@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -106,3 +107,24 @@ def bundled_span() -> tuple[str, str]:
 
     days = sorted(datetime.fromisoformat(a["published"]).date() for a in load_bundled_articles())
     return days[0].isoformat(), days[-1].isoformat()
+
+
+def loopback_settings(
+    source_url: str, database_url: str, data_dir: Path, slack: Any = None, **overrides: Any
+) -> Any:
+    """Validated settings for a run against a copy of the site on loopback, delay 0, no
+    environment; with ``slack`` (a ``tests.slack_server.SlackServer``) the digest is posted there.
+    """
+    from dataclasses import replace
+
+    from pipelines.settings import Settings
+
+    values: dict[str, Any] = {
+        "source_url": source_url,
+        "database_url": database_url,
+        "delay": 0.0,
+        "data_dir": str(data_dir),
+    }
+    if slack is not None:
+        values.update(slack_token=slack.token, slack_channel="C0DIGEST1", slack_api_url=slack.url)
+    return replace(Settings.from_env(env={}), **{**values, **overrides}).validate()

@@ -21,10 +21,9 @@ from crawlers.sitecopy import SiteServer, build_site, load_bundled_articles
 from crawlers.sitecopy.render import Page, article_path, article_url
 from crawlers.urls import canonical_url
 from dagster_project.cli import execute
-from pipelines.settings import Settings
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.models import Article, CrawlFailure, CrawlRun
-from tests.conftest import compact_copy, compact_span
+from tests.conftest import compact_copy, compact_span, loopback_settings
 
 # Each day of a run's window is a partition: the tests crawl a compact copy (6 days).
 SINCE, UNTIL = compact_span()
@@ -43,13 +42,7 @@ def site(bundled: list[dict[str, Any]]) -> Iterator[SiteServer]:
 
 
 def run(site: SiteServer, db: str, tmp_path: Path, **crawl: str) -> tuple[bool, dict, str]:
-    settings = replace(
-        Settings.from_env(env={}),
-        source_url=site.url,
-        database_url=db,
-        delay=0.0,
-        data_dir=str(tmp_path / "data"),
-    ).validate()
+    settings = loopback_settings(site.url, db, tmp_path / "data")
     return execute(
         settings, since=SINCE, until=UNTIL, digest=False, crawl_settings={**FAST, **crawl}
     )

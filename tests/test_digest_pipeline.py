@@ -11,7 +11,6 @@ import copy
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from dagster_project.cli import execute, main
 from pipelines.settings import Settings
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.models import Article, ArticleTopic, Delivery, Digest, Event
-from tests.conftest import bundled_span
+from tests.conftest import bundled_span, loopback_settings
 from tests.slack_server import SlackServer
 
 # The bundled copy's span (each day a partition); the crafted article falls inside it.
@@ -84,17 +83,7 @@ def slack() -> Iterator[SlackServer]:
 def settings_for(
     site: SiteServer, database_url: str, tmp_path: Path, slack: SlackServer, **overrides: Any
 ) -> Settings:
-    values: dict[str, Any] = {
-        "source_url": site.url,
-        "database_url": database_url,
-        "delay": 0.0,
-        "data_dir": str(tmp_path / "data"),
-        "slack_token": slack.token,
-        "slack_channel": CHANNEL,
-        "slack_api_url": slack.url,
-        **overrides,
-    }
-    return replace(Settings.from_env(env={}), **values).validate()
+    return loopback_settings(site.url, database_url, tmp_path / "data", slack, **overrides)
 
 
 def cli_env(

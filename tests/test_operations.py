@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,9 @@ from dagster_project.jobs import daily_digest_schedule
 from dagster_project.partitions import publication_days
 from dagster_project.resources import DatabaseResource, SlackResource
 from dagster_project.sensors import crawl_freshness
-from pipelines.settings import Settings
 from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
 from pipelines.storage.models import Article, ArticleTopic, CrawlRun, Event
-from tests.conftest import compact_copy
+from tests.conftest import compact_copy, loopback_settings
 from tests.slack_server import SlackServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,16 +177,7 @@ def test_a_failed_blocking_check_stops_the_digest(
     # A stored article whose body went empty: articles_complete (blocking) must fail.
     add_article(sqlite_url, "https://www.ichongqing.info/2025/03/02/emptied/", body_text="")
     with SiteServer(build_site(articles)) as site:
-        settings = replace(
-            Settings.from_env(env={}),
-            source_url=site.url,
-            database_url=sqlite_url,
-            delay=0.0,
-            data_dir=str(tmp_path / "data"),
-            slack_token=slack.token,
-            slack_channel="C0DIGEST1",
-            slack_api_url=slack.url,
-        ).validate()
+        settings = loopback_settings(site.url, sqlite_url, tmp_path / "data", slack)
         ok, metadata, reason = execute(settings, since="2025-03-01", until="2025-03-06")
     assert not ok
     assert "articles_complete" in reason or "blocking" in reason.lower(), reason
@@ -246,13 +235,7 @@ def test_cli_backfill_of_two_partitions_equals_a_run_over_those_days(tmp_path: P
             assert done.returncode == 0, done.stderr[-3000:]
             if _ == 0:
                 after_first = rows(backfill_db)
-        settings = replace(
-            Settings.from_env(env={}),
-            source_url=site.url,
-            database_url=run_db,
-            delay=0.0,
-            data_dir=str(tmp_path / "data2"),
-        ).validate()
+        settings = loopback_settings(site.url, run_db, tmp_path / "data2")
         ok, _, reason = execute(settings, since=first, until=last, digest=False)
         assert ok, reason
     expected = [a for a in articles if first <= a["published"][:10] <= last]

@@ -6,7 +6,6 @@ slack-sdk's WebClient. A second identical run changes nothing and fetches no art
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from dagster_project.cli import execute
 from pipelines.settings import Settings
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.models import Article, ArticleTopic, Delivery, Event
-from tests.conftest import compact_copy, compact_span
+from tests.conftest import compact_copy, compact_span, loopback_settings
 from tests.slack_server import SlackServer
 
 # Each day of a run's window is a partition: the tests crawl a compact copy (6 days).
@@ -47,16 +46,7 @@ def slack() -> Iterator[SlackServer]:
 def settings_for(
     site: SiteServer, database_url: str, tmp_path: Path, slack: SlackServer
 ) -> Settings:
-    return replace(
-        Settings.from_env(env={}),
-        source_url=site.url,
-        database_url=database_url,
-        delay=0.0,
-        data_dir=str(tmp_path / "data"),
-        slack_token=slack.token,
-        slack_channel="C0DIGEST1",
-        slack_api_url=slack.url,
-    ).validate()
+    return loopback_settings(site.url, database_url, tmp_path / "data", slack)
 
 
 def article_pages(site: SiteServer) -> list[str]:

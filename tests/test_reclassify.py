@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,11 +10,10 @@ from sqlalchemy import select
 
 from crawlers.sitecopy import SiteServer, build_site, load_bundled_articles
 from dagster_project.cli import execute, main
-from pipelines.settings import Settings
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.models import Article, ArticleTopic
 from pipelines.taxonomy import load_taxonomy
-from tests.conftest import compact_copy, compact_span
+from tests.conftest import compact_copy, compact_span, loopback_settings
 
 PACKAGED = Path(__file__).resolve().parents[1] / "pipelines" / "taxonomy.yaml"
 
@@ -43,13 +41,7 @@ def test_reclassify_uses_the_new_taxonomy_without_crawling(
 ) -> None:
     since, until = compact_span()
     with SiteServer(build_site(compact_copy(load_bundled_articles()))) as site:
-        settings = replace(
-            Settings.from_env(env={}),
-            source_url=site.url,
-            database_url=sqlite_url,
-            delay=0.0,
-            data_dir=str(tmp_path / "data"),
-        ).validate()
+        settings = loopback_settings(site.url, sqlite_url, tmp_path / "data")
         ok, _, reason = execute(settings, since=since, until=until, digest=False)
         assert ok, reason
     before = topics(sqlite_url)

@@ -7,7 +7,6 @@ instant, authors and the article's own text without the boilerplate. Skipped wit
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,9 +15,9 @@ from sqlalchemy import select
 from crawlers.sitecopy import SiteServer
 from crawlers.sitecopy.render import Page
 from dagster_project.cli import execute
-from pipelines.settings import Settings
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.models import Article, Event
+from tests.conftest import loopback_settings
 
 BOILERPLATE = (
     "By continuing to browse",
@@ -63,13 +62,7 @@ def overlap(found: str, truth: str) -> tuple[float, float]:
 def test_seed_articles_are_stored_right(shared_dir: Path, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'seeds.db'}"
     with SiteServer(sample_pages(shared_dir / "site-sample")) as site:
-        settings = replace(
-            Settings.from_env(env={}),
-            source_url=site.url,
-            database_url=db,
-            delay=0.0,
-            data_dir=str(tmp_path / "data"),
-        ).validate()
+        settings = loopback_settings(site.url, db, tmp_path / "data")
         ok, _, reason = execute(settings, since="2023-01-16", until="2024-11-26", digest=False)
     assert ok, reason
     engine = make_engine(db)
