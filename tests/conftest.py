@@ -57,6 +57,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def slack() -> Iterator[Any]:
+    """The Slack Web API stand-in on loopback (``tests.slack_server.SlackServer``)."""
+    from tests.slack_server import SlackServer
+
+    with SlackServer() as server:
+        yield server
+
+
+@pytest.fixture
 def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent (a user's clone has none): test skipped")

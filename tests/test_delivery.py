@@ -194,12 +194,6 @@ def digests(db: Db) -> list[Digest]:
 # --- slack ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def slack() -> Iterator[SlackServer]:
-    with SlackServer() as server:
-        yield server
-
-
 def make_sender(server: SlackServer, token: str | None = None) -> SlackSender:
     client = make_web_client(
         token or server.token,

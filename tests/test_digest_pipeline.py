@@ -74,12 +74,6 @@ def site(articles: list[dict[str, Any]]) -> Iterator[SiteServer]:
         yield server
 
 
-@pytest.fixture
-def slack() -> Iterator[SlackServer]:
-    with SlackServer() as server:
-        yield server
-
-
 def settings_for(
     site: SiteServer, database_url: str, tmp_path: Path, slack: SlackServer, **overrides: Any
 ) -> Settings:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -85,12 +84,6 @@ def add_crawl(db: str, *, status: str, started: datetime) -> None:
     with session_scope(session_factory(engine)) as session:
         session.add(CrawlRun(source_url="http://x", status=status, started_at=started))
     engine.dispose()
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackServer]:
-    with SlackServer() as server:
-        yield server
 
 
 def sensor_resources(db: str, slack: SlackServer) -> dict[str, Any]:

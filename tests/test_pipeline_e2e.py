@@ -37,12 +37,6 @@ def site(bundled: list[dict[str, Any]]) -> Iterator[SiteServer]:
         yield server
 
 
-@pytest.fixture
-def slack() -> Iterator[SlackServer]:
-    with SlackServer() as server:
-        yield server
-
-
 def settings_for(
     site: SiteServer, database_url: str, tmp_path: Path, slack: SlackServer
 ) -> Settings:

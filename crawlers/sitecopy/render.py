@@ -374,18 +374,26 @@ def _related_box(related: Sequence[Article], site: str, entities: bool) -> str:
     return f'<div class="related-stories"><h3>Related Stories</h3><ul>{items}</ul></div>'
 
 
+def _text_block(block: dict[str, str], ent: bool) -> str | None:
+    """A paragraph, ``<h2>`` or lone bold-line subheading; None for other blocks."""
+    if "p" in block:
+        return f"<p>{_esc(block['p'], ent)}</p>"
+    if "h2" in block:
+        return f"<h2>{_esc(block['h2'], ent)}</h2>"
+    if "strong" in block:
+        return f"<p><strong>{_esc(block['strong'], ent)}</strong></p>"
+    return None
+
+
 def _content_html(article: Article, site: str, related: Sequence[Article]) -> str:
     shape = shape_of(article)
     ent = shape["entities"]
     parts: list[str] = []
     figures = 0
     for i, block in enumerate(article["blocks"]):
-        if "p" in block:
-            parts.append(f"<p>{_esc(block['p'], ent)}</p>")
-        elif "h2" in block:
-            parts.append(f"<h2>{_esc(block['h2'], ent)}</h2>")
-        elif "strong" in block:
-            parts.append(f"<p><strong>{_esc(block['strong'], ent)}</strong></p>")
+        text = _text_block(block, ent)
+        if text is not None:
+            parts.append(text)
         elif "figure" in block:
             figures += 1
             parts.append(_figure(article, figures, block["figure"], ent))
@@ -508,12 +516,9 @@ def render_amp(article: Article, site_url: str = DEFAULT_SITE_URL) -> str:
     parts: list[str] = []
     figures = 0
     for block in article["blocks"]:
-        if "p" in block:
-            parts.append(f"<p>{_esc(block['p'], ent)}</p>")
-        elif "h2" in block:
-            parts.append(f"<h2>{_esc(block['h2'], ent)}</h2>")
-        elif "strong" in block:
-            parts.append(f"<p><strong>{_esc(block['strong'], ent)}</strong></p>")
+        text = _text_block(block, ent)
+        if text is not None:
+            parts.append(text)
         elif "figure" in block:
             figures += 1
             day = published_at(article).astimezone(CST)
