@@ -6,10 +6,11 @@ a field that suddenly goes missing on most pages means the parser no longer find
 
 from __future__ import annotations
 
-from typing import Any
-
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
+
+from pipelines.core import stats as keys
+from pipelines.core.items import ArticleItem, CrawlItem
 
 PRECISE_DATE_SOURCES = {"json-ld", "opengraph", "markup:time"}
 COVERED_FIELDS = (
@@ -33,23 +34,23 @@ class CoveragePipeline:
         return cls(crawler.stats)
 
     @staticmethod
-    def _precise_date(item: dict[str, Any]) -> bool:
-        source = item.get("extraction", {}).get("published_at", {}).get("source")
-        return bool(item.get("published_at")) and source in PRECISE_DATE_SOURCES
+    def _precise_date(item: ArticleItem) -> bool:
+        source = item.extraction.get("published_at", {}).get("source")
+        return bool(item.published_at) and source in PRECISE_DATE_SOURCES
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        if item.get("kind") != "article":
+    def process_item(self, item: CrawlItem) -> CrawlItem:
+        if not isinstance(item, ArticleItem):
             return item
-        self.stats.inc_value("coverage/articles")
+        self.stats.inc_value(keys.COVERAGE_ARTICLES)
         for name in COVERED_FIELDS:
             if name == "published_at" and not self._precise_date(item):
                 # A date read off the URL or a day-only byline is a fallback: it keeps the
                 # article, but must not hide a markup change from the coverage figures.
-                self.stats.inc_value("articles/date_imprecise")
+                self.stats.inc_value(keys.ARTICLES_DATE_IMPRECISE)
                 continue
-            if item.get(name):
-                self.stats.inc_value(f"coverage/{name}")
-            sources = item.get("extraction", {}).get(name, {})
+            if getattr(item, name):
+                self.stats.inc_value(keys.coverage(name))
+            sources = item.extraction.get(name, {})
             if isinstance(sources, dict) and sources.get("source"):
-                self.stats.inc_value(f"source/{name}/{sources['source']}")
+                self.stats.inc_value(keys.source(name, sources["source"]))
         return item

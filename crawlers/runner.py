@@ -18,6 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.core.items import CrawlItem, item_from_record
+
 LogSink = Callable[[str], None]
 
 
@@ -48,13 +50,13 @@ class CrawlResult:
     stats: dict[str, Any]
     returncode: int
 
-    def items(self) -> Iterator[dict[str, Any]]:
+    def items(self) -> Iterator[CrawlItem]:
         if not self.items_path.exists():
             return
         with self.items_path.open(encoding="utf-8") as handle:
             for line in handle:
                 if line.strip():
-                    yield json.loads(line)
+                    yield item_from_record(json.loads(line))
 
 
 def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) -> list[str]:

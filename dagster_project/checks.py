@@ -6,7 +6,7 @@ from collections import defaultdict
 import dagster as dg
 from sqlalchemy import func, or_, select
 
-from crawlers.urls import article_key
+from pipelines.core.urls import article_key
 from pipelines.monitoring import COVERAGE_THRESHOLDS
 from pipelines.storage.models import EVENT_KINDS, TOPICS, Article, ArticleTopic, CrawlRun, Event
 

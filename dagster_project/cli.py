@@ -19,7 +19,7 @@ from typing import Any
 import dagster as dg
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawlers.parsing import CST
+from pipelines.core.instants import CST
 from pipelines.settings import BUNDLED, SettingError, Settings
 from pipelines.window import parse_day
 

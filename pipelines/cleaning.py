@@ -17,9 +17,7 @@ BeautifulSoup's ``decompose()`` did.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
@@ -27,6 +25,8 @@ from bs4 import BeautifulSoup, Tag
 from bs4.dammit import EncodingDetector
 from bs4.exceptions import ParserRejectedMarkup
 from lxml import etree
+
+from pipelines.core.text import normalise_space
 
 # Elements whose content is never article text.
 _DROP_TAGS = frozenset(
@@ -66,7 +66,6 @@ _CAPTION = re.compile(r"\(\s*Photo\s*/\s*[^)]*\)\s*$", re.IGNORECASE)
 _RELATED_HEADING = re.compile(
     r"^\s*(related (stories|news|articles|reading)|read more|see also)\b", re.IGNORECASE
 )
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])")
 
 # BeautifulSoup's string classes for text inside these elements (Script, Stylesheet, ...): such
@@ -76,12 +75,6 @@ _STRING_CONTAINERS = frozenset(("rt", "rp", "style", "script", "template"))
 _PRESERVE_WHITESPACE = frozenset(("pre", "textarea"))
 _ASCII_SPACES = " \n\t\x0c\r"
 _NOTHING: frozenset[etree._Element] = frozenset()
-
-
-def normalise_space(text: str) -> str:
-    """Collapse every kind of whitespace (non-breaking and zero-width included) to one space."""
-    text = unicodedata.normalize("NFC", text).replace("\ufeff", "")
-    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
 
 
 @dataclass
@@ -408,18 +401,3 @@ def clean_body(html: str | bytes | Tag | etree._Element) -> CleanBody:
     if document is None:
         return CleanBody(paragraphs=[])
     return _clean(top_elements(document), None, False, None, set())
-
-
-def clean_text(text: str) -> str:
-    """Normalise an already-extracted body text: trimmed paragraphs, one blank line between."""
-    paragraphs = [normalise_space(p) for p in re.split(r"\n\s*\n", text or "")]
-    return "\n\n".join(p for p in paragraphs if p)
-
-
-def content_hash(*parts: str) -> str:
-    """A stable fingerprint of an article's stored content, to tell an edit from a re-visit."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\x00")
-    return digest.hexdigest()

@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipelines.core import stats as keys
+from pipelines.core.statuses import CrawlStatus
+
 # Share of fetched article pages on which each field was found.
 COVERAGE_THRESHOLDS: dict[str, float] = {
     "title": 0.98,
@@ -22,7 +25,7 @@ REPORTED_FIELDS = ("author", "modified_at", "tags", "categories")
 
 @dataclass
 class CrawlHealth:
-    status: str  # "success" | "failed"
+    status: CrawlStatus
     problems: list[str] = field(default_factory=list)
     coverage: dict[str, float] = field(default_factory=dict)
     pages_read: int = 0
@@ -30,21 +33,19 @@ class CrawlHealth:
 
     @property
     def ok(self) -> bool:
-        return self.status == "success"
+        return self.status == CrawlStatus.SUCCESS
 
 
 def _count(stats: Mapping[str, Any], prefix: str) -> int:
-    return sum(int(v) for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+    return sum(keys.with_prefix(stats, prefix).values())
 
 
 def requests_by_status(stats: Mapping[str, Any]) -> dict[str, int]:
-    prefix = "downloader/response_status_count/"
-    return {k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)}
+    return keys.with_prefix(stats, keys.RESPONSE_STATUS_PREFIX)
 
 
 def dropped_by_reason(stats: Mapping[str, Any]) -> dict[str, int]:
-    prefix = "articles/dropped_"
-    return {k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)}
+    return keys.with_prefix(stats, keys.DROPPED_PREFIX)
 
 
 def assess_crawl(
@@ -55,17 +56,17 @@ def assess_crawl(
 ) -> CrawlHealth:
     """Judge one crawl from its Scrapy stats (as written by ``crawlers.extensions.StatsDump``)."""
     thresholds = COVERAGE_THRESHOLDS if thresholds is None else thresholds
-    scraped = int(stats.get("articles/scraped", 0))
-    not_modified = int(stats.get("articles/not_modified", 0))
-    dropped = _count(stats, "articles/dropped_")
+    scraped = int(stats.get(keys.ARTICLES_SCRAPED, 0))
+    not_modified = int(stats.get(keys.ARTICLES_NOT_MODIFIED, 0))
+    dropped = _count(stats, keys.DROPPED_PREFIX)
     # Pages whose fields were looked for: stored ones plus those dropped as unreadable.
-    pages = scraped + int(stats.get("articles/unparseable", 0))
-    listed = _count(stats, "discovery/scheduled/")
-    health = CrawlHealth(status="success", pages_read=scraped, listed_to_fetch=listed)
+    pages = scraped + int(stats.get(keys.ARTICLES_UNPARSEABLE, 0))
+    listed = _count(stats, keys.SCHEDULED_PREFIX)
+    health = CrawlHealth(status=CrawlStatus.SUCCESS, pages_read=scraped, listed_to_fetch=listed)
 
     for name in (*thresholds, *REPORTED_FIELDS):
         if pages:
-            health.coverage[name] = round(int(stats.get(f"coverage/{name}", 0)) / pages, 4)
+            health.coverage[name] = round(int(stats.get(keys.coverage(name), 0)) / pages, 4)
     if pages >= min_pages_for_coverage:
         for name, minimum in thresholds.items():
             share = health.coverage.get(name, 0.0)
@@ -74,28 +75,22 @@ def assess_crawl(
                     f"field coverage of {name} is {share:.0%} (< {minimum:.0%}): "
                     "the site's markup probably changed"
                 )
-    http_failed = _count(stats, "articles/failed/") + _count(stats, "errors/")
+    http_failed = _count(stats, keys.FAILED_PREFIX) + _count(stats, keys.ERRORS_PREFIX)
     if listed > 0 and scraped + not_modified == 0 and (dropped or not http_failed):
         health.problems.append(
             f"the site listed {listed} article(s) to fetch but none could be read"
         )
-    discovered = int(stats.get("discovery/feed_entries", 0)) + int(
-        stats.get("discovery/sitemap_urls", 0)
-    )
+    discovered = int(stats.get(keys.FEED_ENTRIES, 0)) + int(stats.get(keys.SITEMAP_URLS, 0))
     unchanged_sources = (
-        int(stats.get("discovery/feed_not_modified", 0))
-        + int(stats.get("discovery/sitemap_not_modified", 0))
-        + int(stats.get("discovery/sitemap_skipped_unchanged", 0))
+        int(stats.get(keys.FEED_NOT_MODIFIED, 0))
+        + int(stats.get(keys.SITEMAP_NOT_MODIFIED, 0))
+        + int(stats.get(keys.SITEMAP_SKIPPED_UNCHANGED, 0))
     )
-    if (
-        discovered == 0
-        and unchanged_sources == 0
-        and int(stats.get("discovery/listing_links", 0)) == 0
-    ):
+    if discovered == 0 and unchanged_sources == 0 and int(stats.get(keys.LISTING_LINKS, 0)) == 0:
         health.problems.append(
             "no article link found in the feed or the sitemaps: the site's markup or "
             "addresses probably changed"
         )
     if health.problems:
-        health.status = "failed"
+        health.status = CrawlStatus.FAILED
     return health

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from crawlers.parsing import CST
+from pipelines.core.instants import CST
 
 FIRST_RUN_DAYS = 7
 # Overlap with the previous run, so that a post published while it ran is not missed.

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from crawlers.sitecopy import SiteServer, build_site, load_bundled_articles
 from crawlers.sitecopy.render import Page, article_path, article_url
-from crawlers.urls import canonical_url
 from dagster_project.cli import execute
+from pipelines.core.urls import canonical_url
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.models import Article, CrawlFailure, CrawlRun
 from tests.conftest import compact_copy, compact_span, loopback_settings

@@ -8,6 +8,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
+from pipelines.core.items import CrawlItem, FailureItem, item_from_record
 from pipelines.storage.db import (
     DatabaseURLError,
     alembic_config,
@@ -31,7 +32,7 @@ CONTRACT_COLUMNS = {
 NOW = datetime(2025, 3, 5, 1, 0, tzinfo=UTC)
 
 
-def item(**overrides: object) -> dict[str, object]:
+def item(**overrides: object) -> CrawlItem:
     base: dict[str, object] = {
         "kind": "article",
         "key": "/2025/03/04/drone-makers-gather/",
@@ -47,7 +48,7 @@ def item(**overrides: object) -> dict[str, object]:
         "etag": '"abc"',
     }
     base.update(overrides)
-    return base
+    return item_from_record(base)
 
 
 def test_alembic_has_one_head() -> None:
@@ -127,16 +128,16 @@ def test_failures_are_recorded_and_counted_for_retry(database_url: str) -> None:
     migrate(database_url)
     engine = make_engine(database_url)
     factory = session_factory(engine)
-    broken = {"kind": "failure", "url": "http://127.0.0.1/2025/03/04/gone/", "reason": "HTTP 404"}
+    broken = FailureItem(url="http://127.0.0.1/2025/03/04/gone/", reason="HTTP 404")
     for hour in range(2):
         with session_scope(factory) as session:
             apply_crawl_items(session, [broken, item(title="")], now=NOW + timedelta(hours=hour))
     with session_scope(factory) as session:
         failures = {f.url: f for f in session.scalars(select(CrawlFailure))}
-        assert failures[broken["url"]].attempts == 2
+        assert failures[broken.url].attempts == 2
         assert session.scalars(select(Article)).all() == []
-        assert broken["url"] in crawl_state(session)["retry"]
-        assert broken["url"] not in crawl_state(session, max_failure_attempts=2)["retry"]
+        assert broken.url in crawl_state(session)["retry"]
+        assert broken.url not in crawl_state(session, max_failure_attempts=2)["retry"]
     engine.dispose()
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from crawlers.urls import SourceSite, article_date, article_key, canonical_url
+from pipelines.core.urls import SourceSite, article_date, article_key, canonical_url
 
 CANONICAL = (
     "https://www.ichongqing.info/2023/01/16/"

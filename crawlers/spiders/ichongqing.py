@@ -28,18 +28,23 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawlers.parsing import (
-    CST,
     Listed,
     page_to_item,
     parse_article,
     parse_feed,
-    parse_instant,
     parse_listing,
     parse_sitemap,
 )
-from crawlers.urls import SITE_URL, SourceSite, article_date, article_key
+from pipelines.core import stats as keys
+from pipelines.core.instants import CST, parse_instant
+from pipelines.core.items import CrawlItem, FailureItem, SeenItem, SourceItem, UnchangedItem
+from pipelines.core.urls import SITE_URL, SourceSite, article_date, article_key
 
 ARTICLE_STATUSES = [304, 404, 410]
+
+
+def _header(response: Response, name: str) -> str | None:
+    return (response.headers.get(name) or b"").decode("latin-1") or None
 
 
 def _date_arg(value: str | None, name: str) -> date | None:
@@ -131,21 +136,21 @@ class IchongqingSpider(Spider):
         key = article_key(listed.url)
         fetch_url = self.site.article_fetch_url(listed.url)
         if key is None or fetch_url is None:
-            self._inc("discovery/not_article")
+            self._inc(keys.NOT_ARTICLE)
             return None
         if key in self.scheduled:
             return None
         known = self.stored.get(key)
         if known is None and self.failed_attempts.get(key, 0) >= self.max_failure_attempts:
             # Failed too often: left for an operator (crawl_failures), not hammered forever.
-            self._inc("articles/skipped_failed_too_often")
+            self._inc(keys.ARTICLES_SKIPPED_FAILED)
             return None
         if known is not None:
             stored_lastmod = parse_instant(known.get("lastmod"))
             if listed.lastmod is None or (stored_lastmod and listed.lastmod <= stored_lastmod):
-                self._inc("articles/skipped_unchanged")
+                self._inc(keys.ARTICLES_SKIPPED_UNCHANGED)
                 return None
-            self._inc("articles/refetch_edited")
+            self._inc(keys.ARTICLES_REFETCH_EDITED)
         elif not self._in_window(article_date(listed.url)):
             fresh = (
                 not self.backfill
@@ -154,10 +159,10 @@ class IchongqingSpider(Spider):
                 and listed.lastmod >= self.changed_since
             )
             if not fresh:
-                self._inc("articles/skipped_outside_window")
+                self._inc(keys.ARTICLES_SKIPPED_OUTSIDE_WINDOW)
                 return None
         self.scheduled.add(key)
-        self._inc(f"discovery/scheduled/{via}")
+        self._inc(keys.scheduled(via))
         return Request(
             fetch_url,
             callback=self.parse_article,
@@ -183,15 +188,13 @@ class IchongqingSpider(Spider):
             meta={"handle_httpstatus_list": [304]},
         )
 
-    def _source_item(self, response: Response, lastmod: datetime | None = None) -> dict[str, Any]:
-        return {
-            "kind": "source",
-            "url": response.url,
-            "etag": (response.headers.get("ETag") or b"").decode("latin-1") or None,
-            "last_modified": (response.headers.get("Last-Modified") or b"").decode("latin-1")
-            or None,
-            "lastmod": lastmod.isoformat() if lastmod else None,
-        }
+    def _source_item(self, response: Response, lastmod: datetime | None = None) -> SourceItem:
+        return SourceItem(
+            url=response.url,
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            lastmod=lastmod.isoformat() if lastmod else None,
+        )
 
     # ----------------------------------------------------------------- routing
 
@@ -215,24 +218,24 @@ class IchongqingSpider(Spider):
                     if request is not None:
                         yield request
             else:
-                self._inc("discovery/archives_skipped_window_too_long")
+                self._inc(keys.ARCHIVES_SKIPPED)
         for url in self.retry_urls:
             key = article_key(url)
             if key is None:
                 continue
-            self._inc("articles/retry_failed")
+            self._inc(keys.ARTICLES_RETRY_FAILED)
             request = self._article_request(Listed(url, datetime.now(UTC)), "retry")
             if request is not None:
                 yield request
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
-            self._inc("discovery/feed_not_modified")
+            self._inc(keys.FEED_NOT_MODIFIED)
             return
         entries = parse_feed(response.body)
-        self._inc("discovery/feed_entries", len(entries))
+        self._inc(keys.FEED_ENTRIES, len(entries))
         if not entries:
-            self._inc("discovery/feed_empty")
+            self._inc(keys.FEED_EMPTY)
         for entry in entries:
             # The feed has no edit times: a stored article found there is known already.
             request = self._article_request(Listed(entry.url, None, entry.title), "feed")
@@ -242,19 +245,14 @@ class IchongqingSpider(Spider):
 
     def parse_sitemap(self, response: Response, lastmod: datetime | None) -> Iterator[Any]:
         if response.status == 304:
-            self._inc("discovery/sitemap_not_modified")
+            self._inc(keys.SITEMAP_NOT_MODIFIED)
             return
         kind, entries = parse_sitemap(response.body)
         if not kind:
-            self._inc("discovery/sitemap_unparseable")
+            self._inc(keys.SITEMAP_UNPARSEABLE)
             if lastmod is None:
                 yield from self._fallback_listings("the sitemap index is not XML")
-            yield {
-                "kind": "failure",
-                "url": response.url,
-                "reason": "sitemap is not XML",
-                "status": response.status,
-            }
+            yield FailureItem(url=response.url, reason="sitemap is not XML", status=response.status)
             return
         if kind == "index":
             for entry in entries:
@@ -264,14 +262,14 @@ class IchongqingSpider(Spider):
                 known = self.sources.get(child)
                 stored = parse_instant(known.get("lastmod")) if known else None
                 if not self.backfill and entry.lastmod and stored and entry.lastmod <= stored:
-                    self._inc("discovery/sitemap_skipped_unchanged")
+                    self._inc(keys.SITEMAP_SKIPPED_UNCHANGED)
                     continue
                 request = self._source_request(child, self.parse_sitemap, lastmod=entry.lastmod)
                 if request is not None:
                     yield request
             yield self._source_item(response)
             return
-        self._inc("discovery/sitemap_urls", len(entries))
+        self._inc(keys.SITEMAP_URLS, len(entries))
         # Every listed article's lastmod is recorded, also for articles first found in the
         # feed (which has none), so that the next run can tell they are unchanged.
         lastmods: dict[str, str | None] = {}
@@ -284,7 +282,7 @@ class IchongqingSpider(Spider):
             if request is not None:
                 yield request
         if lastmods:
-            yield {"kind": "seen", "lastmods": lastmods}
+            yield SeenItem(lastmods=lastmods)
         yield self._source_item(response, lastmod)
 
     def parse_listing(
@@ -294,8 +292,8 @@ class IchongqingSpider(Spider):
         if response.status == 304:
             return
         links, next_url = parse_listing(response.body)
-        self._inc("discovery/listing_pages")
-        self._inc("discovery/listing_links", len(links))
+        self._inc(keys.LISTING_PAGES)
+        self._inc(keys.LISTING_LINKS, len(links))
         for link in links:
             request = self._article_request(link, "category" if walk_back else "archive")
             if request is not None:
@@ -317,7 +315,7 @@ class IchongqingSpider(Spider):
         if self.fallback_started:
             return
         self.fallback_started = True
-        self._inc("discovery/fallback_listings")
+        self._inc(keys.FALLBACK_LISTINGS)
         self.logger.warning("sitemaps unusable (%s): walking the category listings instead", why)
         for path in self.fallback_paths:
             request = self._source_request(path, self.parse_listing, listing=path, walk_back=True)
@@ -326,34 +324,27 @@ class IchongqingSpider(Spider):
 
     def parse_article(
         self, response: Response, key: str, lastmod: datetime | None, via: str
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[CrawlItem]:
         if response.status == 304:
-            self._inc("articles/not_modified")
-            yield {
-                "kind": "unchanged",
-                "key": key,
-                "url": response.url,
-                "sitemap_lastmod": lastmod.isoformat() if lastmod else None,
-            }
+            self._inc(keys.ARTICLES_NOT_MODIFIED)
+            yield UnchangedItem(
+                key=key, url=response.url, sitemap_lastmod=lastmod.isoformat() if lastmod else None
+            )
             return
         if response.status >= 400:
-            self._inc(f"articles/failed/http_{response.status}")
-            yield {
-                "kind": "failure",
-                "url": response.url,
-                "key": key,
-                "reason": f"HTTP {response.status}",
-                "status": response.status,
-            }
+            self._inc(keys.failed_http(response.status))
+            yield FailureItem(
+                url=response.url, key=key, reason=f"HTTP {response.status}", status=response.status
+            )
             return
         page = parse_article(response.body, response.url)
         if page.problems and (
             page.published_at.value is None or not page.body.paragraphs or not page.title.value
         ):
             reason = ", ".join(page.problems)
-            self._inc("articles/unparseable")
+            self._inc(keys.ARTICLES_UNPARSEABLE)
             for problem in page.problems:
-                self._inc(f"articles/dropped_{problem.replace(' ', '_')}")
+                self._inc(keys.dropped(problem))
             # Coverage counts the fields found on unreadable pages too: a markup change that
             # hides dates must show as low date coverage, not as fewer pages.
             precise = page.published_at.source in ("json-ld", "opengraph", "markup:time")
@@ -365,34 +356,33 @@ class IchongqingSpider(Spider):
             }
             for name, value in found.items():
                 if value:
-                    self._inc(f"coverage/{name}")
-            yield {
-                "kind": "failure",
-                "url": response.url,
-                "key": key,
-                "reason": f"unparseable page: {reason}",
-                "status": response.status,
-            }
+                    self._inc(keys.coverage(name))
+            yield FailureItem(
+                url=response.url,
+                key=key,
+                reason=f"unparseable page: {reason}",
+                status=response.status,
+            )
             return
-        item = page_to_item(page)
-        if article_key(item["url"]) != key:
+        url = page.url
+        if article_key(url) != key:
             # A canonical link that names another article: trust the address we fetched.
-            self._inc("articles/canonical_mismatch")
-            item["url"] = self.site.article_fetch_url(response.url) or item["url"]
-        item.update(
-            kind="article",
+            self._inc(keys.ARTICLES_CANONICAL_MISMATCH)
+            url = self.site.article_fetch_url(response.url) or url
+        item = page_to_item(
+            page,
             key=key,
             fetched_url=response.url,
             via=via,
             sitemap_lastmod=lastmod.isoformat() if lastmod else None,
-            etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
-            http_last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1")
-            or None,
+            etag=_header(response, "ETag"),
+            http_last_modified=_header(response, "Last-Modified"),
         )
-        self._inc("articles/scraped")
+        item.url = url
+        self._inc(keys.ARTICLES_SCRAPED)
         yield item
 
-    def on_error(self, failure: Failure) -> Iterator[dict[str, Any]]:
+    def on_error(self, failure: Failure) -> Iterator[CrawlItem]:
         request = failure.request  # type: ignore[attr-defined]
         response = getattr(failure.value, "response", None)
         status = response.status if response is not None else None
@@ -400,14 +390,10 @@ class IchongqingSpider(Spider):
             f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"
         )
         kind = f"http_{status}" if status else failure.type.__name__
-        self._inc(f"errors/{kind}")
+        self._inc(keys.error(kind))
         self.logger.warning("failed %s: %s", request.url, reason)
         if request.callback == self.parse_sitemap and request.cb_kwargs.get("lastmod") is None:
             yield from self._fallback_listings(f"the sitemap index failed: {reason}")
-        yield {
-            "kind": "failure",
-            "url": request.url,
-            "key": request.cb_kwargs.get("key"),
-            "reason": reason,
-            "status": status,
-        }
+        yield FailureItem(
+            url=request.url, key=request.cb_kwargs.get("key"), reason=reason, status=status
+        )

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipelines.analysis import classify_pending, extract_pending, forget_decisions
+from pipelines.core.items import CrawlItem, item_from_record
 from pipelines.monitoring import assess_crawl, dropped_by_reason, requests_by_status
 from pipelines.storage.models import Article, ArticleTopic, CrawlRun, Event
 from pipelines.storage.repository import apply_crawl_items
@@ -18,12 +19,12 @@ from ..partitions import publication_days
 from ..resources import DatabaseResource, TaxonomyResource
 
 
-def _items(path: str) -> list[dict[str, Any]]:
+def _items(path: str) -> list[CrawlItem]:
     file = Path(path)
     if not file.exists():
         return []
     with file.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        return [item_from_record(json.loads(line)) for line in handle if line.strip()]
 
 
 def _forget_window(context: dg.AssetExecutionContext, session: Session, *, what: str) -> None:

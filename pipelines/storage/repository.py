@@ -14,9 +14,18 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from crawlers.parsing import parse_instant
-from crawlers.urls import article_key
-from pipelines.cleaning import clean_text, content_hash, normalise_space
+from pipelines.core.instants import parse_instant
+from pipelines.core.items import (
+    ArticleItem,
+    CrawlItem,
+    FailureItem,
+    SeenItem,
+    SourceItem,
+    UnchangedItem,
+)
+from pipelines.core.statuses import CrawlStatus
+from pipelines.core.text import clean_text, content_hash, normalise_space
+from pipelines.core.urls import article_key
 from pipelines.storage.models import (
     Article,
     ArticleTopic,
@@ -90,35 +99,35 @@ def crawl_state(session: Session, *, max_failure_attempts: int = 5) -> dict[str,
     return {"articles": articles, "sources": sources, "retry": retry, "failed": failed}
 
 
-def _validated(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+def _validated(item: ArticleItem) -> tuple[dict[str, Any] | None, str | None]:
     """Normalise one article item; return (values, None) or (None, reason it is unusable)."""
-    title = normalise_space(item.get("title") or "")
-    published = parse_instant(item.get("published_at"))
-    body = clean_text(item.get("body_text") or "")
-    url = item.get("url") or ""
+    title = normalise_space(item.title or "")
+    published = parse_instant(item.published_at)
+    body = clean_text(item.body_text or "")
+    url = item.url or ""
     if article_key(url) is None:
         return None, f"not an article address: {url!r}"
     if not title:
         return None, "no title"
     if published is None:
-        return None, f"no usable publication date: {item.get('published_at')!r}"
+        return None, f"no usable publication date: {item.published_at!r}"
     if not body:
         return None, "empty body"
-    author = ", ".join(a for a in (item.get("authors") or []) if a) or (item.get("author") or "")
+    author = ", ".join(a for a in item.authors if a) or item.author
     values = {
         "url": url,
         "title": title,
         "author": normalise_space(author),
         "published_at": published,
-        "modified_at": parse_instant(item.get("modified_at")),
+        "modified_at": parse_instant(item.modified_at),
         "body_text": body,
-        "post_id": item.get("post_id"),
-        "categories": list(item.get("categories") or []),
-        "tags": list(item.get("tags") or []),
-        "sitemap_lastmod": parse_instant(item.get("sitemap_lastmod")),
-        "etag": item.get("etag"),
-        "http_last_modified": item.get("http_last_modified"),
-        "extraction": item.get("extraction") or {},
+        "post_id": item.post_id,
+        "categories": list(item.categories),
+        "tags": list(item.tags),
+        "sitemap_lastmod": parse_instant(item.sitemap_lastmod),
+        "etag": item.etag,
+        "http_last_modified": item.http_last_modified,
+        "extraction": item.extraction or {},
     }
     values["content_hash"] = content_hash(title, values["author"], published.isoformat(), body)
     return values, None
@@ -151,7 +160,7 @@ class _Failures:
 
 
 def apply_crawl_items(
-    session: Session, items: Iterable[dict[str, Any]], *, now: datetime
+    session: Session, items: Iterable[CrawlItem], *, now: datetime
 ) -> ApplyResult:
     """Store one crawl's items: upsert articles, record failures and what was seen."""
     result = ApplyResult()
@@ -160,65 +169,25 @@ def apply_crawl_items(
     added: list[Article] = []
     listed: dict[str, str | None] = {}
     for item in items:
-        kind = item.get("kind")
-        if kind == "article":
-            values, reason = _validated(item)
-            if values is None:
-                result.rejected.append({"url": item.get("url"), "reason": reason})
-                failures.record(
-                    item.get("fetched_url") or item.get("url") or "?",
-                    f"rejected: {reason}",
-                    now,
-                )
-                continue
-            result.seen += 1
-            key = article_key(values["url"])
-            assert key is not None
-            article = index.get(key)
-            if article is None:
-                article = Article(
-                    **values, first_seen_at=now, last_seen_at=now, updated_at=now, revision=1
-                )
-                # Flushed once for the whole crawl, not per article.
-                session.add(article)
-                added.append(article)
-            elif article.content_hash != values["content_hash"]:
-                article.previous_hash = article.content_hash
-                article.revision += 1
-                for name, value in values.items():
-                    setattr(article, name, value)
-                article.last_seen_at = now
-                article.updated_at = now
-                # A new text needs new topics and events.
-                article.taxonomy_version = None
-                article.events_version = None
-                if article.id is not None and article.id not in result.updated_ids:
-                    result.updated_ids.append(article.id)
-            else:
-                # Same content: keep validators and lastmod fresh so the next run skips it.
-                for name in ("sitemap_lastmod", "etag", "http_last_modified", "modified_at"):
-                    if values[name] is not None:
-                        setattr(article, name, values[name])
-                article.last_seen_at = now
+        match item:
+            case ArticleItem():
+                _apply_article(session, item, index, failures, added, result, now)
+            case UnchangedItem():
+                result.seen += 1
                 result.unchanged += 1
-            index.add(key, article)
-            failures.resolve((values["url"], item.get("fetched_url") or ""), now)
-        elif kind == "unchanged":
-            result.seen += 1
-            result.unchanged += 1
-            article = index.get(item.get("key"))
-            if article is not None:
-                article.last_seen_at = now
-                lastmod = parse_instant(item.get("sitemap_lastmod"))
-                if lastmod is not None:
-                    article.sitemap_lastmod = lastmod
-        elif kind == "seen":
-            listed.update(item.get("lastmods") or {})
-        elif kind == "failure":
-            result.failed.append(item)
-            failures.record(item.get("url") or "?", item.get("reason") or "unknown", now)
-        elif kind == "source":
-            _remember_source(session, item, now)
+                article = index.get(item.key)
+                if article is not None:
+                    article.last_seen_at = now
+                    lastmod = parse_instant(item.sitemap_lastmod)
+                    if lastmod is not None:
+                        article.sitemap_lastmod = lastmod
+            case SeenItem():
+                listed.update(item.lastmods)
+            case FailureItem():
+                result.failed.append({"url": item.url, "reason": item.reason})
+                failures.record(item.url or "?", item.reason or "unknown", now)
+            case SourceItem():
+                _remember_source(session, item, now)
     session.flush()
     result.new_ids = [article.id for article in added]
     fetched = set(index.touched)
@@ -226,6 +195,52 @@ def apply_crawl_items(
     result.seen += sum(1 for key in listed if key in known and key not in fetched)
     _apply_listed(session, index, listed, now)
     return result
+
+
+def _apply_article(
+    session: Session,
+    item: ArticleItem,
+    index: _KeyIndex,
+    failures: _Failures,
+    added: list[Article],
+    result: ApplyResult,
+    now: datetime,
+) -> None:
+    values, reason = _validated(item)
+    if values is None:
+        result.rejected.append({"url": item.url, "reason": reason})
+        failures.record(item.fetched_url or item.url or "?", f"rejected: {reason}", now)
+        return
+    result.seen += 1
+    key = article_key(values["url"])
+    assert key is not None
+    article = index.get(key)
+    if article is None:
+        article = Article(**values, first_seen_at=now, last_seen_at=now, updated_at=now, revision=1)
+        # Flushed once for the whole crawl, not per article.
+        session.add(article)
+        added.append(article)
+    elif article.content_hash != values["content_hash"]:
+        article.previous_hash = article.content_hash
+        article.revision += 1
+        for name, value in values.items():
+            setattr(article, name, value)
+        article.last_seen_at = now
+        article.updated_at = now
+        # A new text needs new topics and events.
+        article.taxonomy_version = None
+        article.events_version = None
+        if article.id is not None and article.id not in result.updated_ids:
+            result.updated_ids.append(article.id)
+    else:
+        # Same content: keep validators and lastmod fresh so the next run skips it.
+        for name in ("sitemap_lastmod", "etag", "http_last_modified", "modified_at"):
+            if values[name] is not None:
+                setattr(article, name, values[name])
+        article.last_seen_at = now
+        result.unchanged += 1
+    index.add(key, article)
+    failures.resolve((values["url"], item.fetched_url or ""), now)
 
 
 def _apply_listed(
@@ -290,17 +305,16 @@ class _KeyIndex:
         return ids
 
 
-def _remember_source(session: Session, item: dict[str, Any], now: datetime) -> None:
-    url = item.get("url")
-    if not url:
+def _remember_source(session: Session, item: SourceItem, now: datetime) -> None:
+    if not item.url:
         return
-    doc = session.scalar(select(SourceDocument).where(SourceDocument.url == url))
+    doc = session.scalar(select(SourceDocument).where(SourceDocument.url == item.url))
     if doc is None:
-        doc = SourceDocument(url=url)
+        doc = SourceDocument(url=item.url)
         session.add(doc)
-    doc.etag = item.get("etag")
-    doc.http_last_modified = item.get("last_modified")
-    doc.lastmod = parse_instant(item.get("lastmod"))
+    doc.etag = item.etag
+    doc.http_last_modified = item.last_modified
+    doc.lastmod = parse_instant(item.lastmod)
     doc.fetched_at = now
 
 
@@ -315,7 +329,9 @@ def start_crawl_run(
 
 def last_successful_crawl(session: Session) -> CrawlRun | None:
     return session.scalar(
-        select(CrawlRun).where(CrawlRun.status == "success").order_by(CrawlRun.started_at.desc())
+        select(CrawlRun)
+        .where(CrawlRun.status == CrawlStatus.SUCCESS)
+        .order_by(CrawlRun.started_at.desc())
     )
 
 

@@ -1,0 +1,39 @@
+"""Instants and the site's clock: China Standard Time, and ISO or RFC 2822 text read as UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+# The site publishes in Chongqing: its dates are CST dates (UTC+8, no daylight saving).
+CST = timezone(timedelta(hours=8), "CST")
+_DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_instant(value: str | None) -> datetime | None:
+    """An ISO 8601 (or RFC 2822) instant as aware UTC; a value without offset is CST."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    if _DAY_ONLY.fullmatch(text):
+        return datetime.combine(date.fromisoformat(text), time(0, 0), CST).astimezone(UTC)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=CST)
+    return parsed.astimezone(UTC)
+
+
+def cst_day(instant: datetime) -> date:
+    """The publication day (CST) of an aware instant."""
+    return instant.astimezone(CST).date()

@@ -1,0 +1,89 @@
+"""The name of every crawl statistic, slash-namespaced as Scrapy's own are.
+
+The spider and its pipeline write these keys, the crawl's stats file carries them, and the
+health judgement and the Dagster metadata read them: one spelling for all of them.
+"""
+
+from __future__ import annotations
+
+# Scrapy's own.
+REQUEST_COUNT = "downloader/request_count"
+RESPONSE_STATUS_PREFIX = "downloader/response_status_count/"
+RETRY_COUNT = "retry/count"
+FINISH_REASON = "finish_reason"
+
+# Discovery: where article links came from.
+FEED_ENTRIES = "discovery/feed_entries"
+FEED_EMPTY = "discovery/feed_empty"
+FEED_NOT_MODIFIED = "discovery/feed_not_modified"
+SITEMAP_URLS = "discovery/sitemap_urls"
+SITEMAP_NOT_MODIFIED = "discovery/sitemap_not_modified"
+SITEMAP_SKIPPED_UNCHANGED = "discovery/sitemap_skipped_unchanged"
+SITEMAP_UNPARSEABLE = "discovery/sitemap_unparseable"
+LISTING_PAGES = "discovery/listing_pages"
+LISTING_LINKS = "discovery/listing_links"
+FALLBACK_LISTINGS = "discovery/fallback_listings"
+ARCHIVES_SKIPPED = "discovery/archives_skipped_window_too_long"
+NOT_ARTICLE = "discovery/not_article"
+SCHEDULED_PREFIX = "discovery/scheduled/"
+
+# Article pages.
+ARTICLES_SCRAPED = "articles/scraped"
+ARTICLES_NOT_MODIFIED = "articles/not_modified"
+ARTICLES_SKIPPED_UNCHANGED = "articles/skipped_unchanged"
+ARTICLES_SKIPPED_OUTSIDE_WINDOW = "articles/skipped_outside_window"
+ARTICLES_SKIPPED_FAILED = "articles/skipped_failed_too_often"
+ARTICLES_REFETCH_EDITED = "articles/refetch_edited"
+ARTICLES_RETRY_FAILED = "articles/retry_failed"
+ARTICLES_UNPARSEABLE = "articles/unparseable"
+ARTICLES_CANONICAL_MISMATCH = "articles/canonical_mismatch"
+ARTICLES_DATE_IMPRECISE = "articles/date_imprecise"
+DROPPED_PREFIX = "articles/dropped_"
+FAILED_PREFIX = "articles/failed/"
+ERRORS_PREFIX = "errors/"
+
+# Field coverage and provenance.
+COVERAGE_ARTICLES = "coverage/articles"
+COVERAGE_PREFIX = "coverage/"
+SOURCE_PREFIX = "source/"
+
+# Written by the store step beside the crawl's own stats.
+HEALTH_COVERAGE = "health/coverage"
+HEALTH_PROBLEMS = "health/problems"
+
+
+def scheduled(via: str) -> str:
+    """Article requests scheduled from one discovery source (feed, sitemap, archive, ...)."""
+    return f"{SCHEDULED_PREFIX}{via}"
+
+
+def dropped(problem: str) -> str:
+    """Article pages dropped for one problem ("no title", ...)."""
+    return f"{DROPPED_PREFIX}{problem.replace(' ', '_')}"
+
+
+def failed_http(status: int) -> str:
+    return f"{FAILED_PREFIX}http_{status}"
+
+
+def error(kind: str) -> str:
+    return f"{ERRORS_PREFIX}{kind}"
+
+
+def coverage(field: str) -> str:
+    """Article pages on which ``field`` was found."""
+    return f"{COVERAGE_PREFIX}{field}"
+
+
+def source(field: str, path: str) -> str:
+    """Article pages whose ``field`` was read by ``path`` (``json-ld``, ``markup`` ...)."""
+    return f"{SOURCE_PREFIX}{field}/{path}"
+
+
+def with_prefix(stats: dict[str, object], prefix: str) -> dict[str, int]:
+    """The integer stats under ``prefix``, keyed by the rest of their name."""
+    return {
+        k[len(prefix) :]: int(v)  # type: ignore[call-overload]
+        for k, v in stats.items()
+        if k.startswith(prefix) and isinstance(v, int | float)
+    }

@@ -1,0 +1,31 @@
+"""Text normalisation shared by the crawler, the store and the analysis."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def normalise_space(text: str) -> str:
+    """Collapse every kind of whitespace (non-breaking and zero-width included) to one space."""
+    text = unicodedata.normalize("NFC", text).replace("\ufeff", "")
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+def clean_text(text: str) -> str:
+    """Normalise an already-extracted body text: trimmed paragraphs, one blank line between."""
+    paragraphs = [normalise_space(p) for p in _PARAGRAPH_BREAK.split(text or "")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def content_hash(*parts: str) -> str:
+    """A stable fingerprint of an article's stored content, to tell an edit from a re-visit."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
