@@ -14,9 +14,9 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from dagster_project.alerts import run_url, slack_failure_alert, summarize_failure
-from dagster_project.assets.digest import slack_digest
 from dagster_project.definitions import defs
+from dagster_project.deliver.assets import slack_digest
+from dagster_project.operations.alerts import run_url, slack_failure_alert, summarize_failure
 from dagster_project.resources import DatabaseResource, SlackResource
 from pipelines.slack import SlackDeliveryError
 from tests.slack_server import SlackServer

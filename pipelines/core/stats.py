@@ -50,6 +50,7 @@ SOURCE_PREFIX = "source/"
 # Written by the store step beside the crawl's own stats.
 HEALTH_COVERAGE = "health/coverage"
 HEALTH_PROBLEMS = "health/problems"
+HEALTH_OUTSIDE_SPAN = "health/outside_span"
 
 
 def scheduled(via: str) -> str:
