@@ -1,21 +1,31 @@
-"""Downloader middleware: retries with exponential backoff.
+"""Downloader middlewares: retries with exponential backoff, and what the site did in the end.
 
 Scrapy's own RetryMiddleware re-sends a failed request at once; a server answering 503 because
 it is overloaded deserves a pause first, growing with each attempt (and ``Retry-After`` when it
 says how long).
+
+:class:`OutcomeMiddleware` sits below the retries, so it sees each request's final outcome:
+answered, a server error, or no answer (refused, DNS, timeout). Its counts let the crawl's
+judgement name a site that is down instead of blaming the markup, and a run of failures with
+no answer in between stops the crawl rather than hammering a site that is down.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, exceptions
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet import error, reactor
 from twisted.internet.task import deferLater
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from pipelines.core import stats as keys
+from pipelines.core.statuses import OutageCause
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -54,3 +64,93 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(result, Request):
             await self._pause(self._delay(result, None))
         return result
+
+
+# Most specific first: the cause a request got no answer for.
+_CAUSES: tuple[tuple[tuple[type[BaseException], ...], OutageCause], ...] = (
+    (
+        (exceptions.DownloadConnectionRefusedError, error.ConnectionRefusedError),
+        OutageCause.REFUSED,
+    ),
+    ((exceptions.CannotResolveHostError, error.DNSLookupError), OutageCause.DNS),
+    (
+        (exceptions.DownloadTimeoutError, error.TimeoutError, error.TCPTimedOutError),
+        OutageCause.TIMEOUT,
+    ),
+    (
+        (
+            exceptions.DownloadFailedError,
+            exceptions.ResponseDataLossError,
+            error.ConnectError,
+            error.ConnectionLost,
+            error.ConnectionDone,
+            ResponseFailed,
+            ResponseNeverReceived,
+        ),
+        OutageCause.CONNECTION_LOST,
+    ),
+)
+
+
+def outage_cause(exception: BaseException) -> OutageCause | None:
+    """Why a download got no answer, or None for what is no fault of the site (robots.txt...)."""
+    for classes, cause in _CAUSES:
+        if isinstance(exception, classes):
+            return cause
+    return None
+
+
+def refused(status: int) -> bool:
+    """A final status that refuses the request: a server error, or rate limiting."""
+    return status >= 500 or status == 429
+
+
+class OutcomeMiddleware:
+    """Count each request's final outcome; stop the crawl once the site is plainly down.
+
+    ``CQMONITOR_OUTAGE_AFTER`` requests in a row that got no usable answer (retries spent)
+    close the spider with the finish reason ``site_down``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        assert crawler.stats is not None
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.limit = crawler.settings.getint("CQMONITOR_OUTAGE_AFTER", 5)
+        self.trailing = 0
+        self.closing = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OutcomeMiddleware:
+        return cls(crawler)
+
+    def _failed(self, cause: str) -> None:
+        self.trailing += 1
+        self.stats.set_value(keys.OUTCOME_TRAILING_FAILURES, self.trailing)
+        self.stats.set_value(keys.OUTCOME_TRAILING_CAUSE, cause)
+        if self.limit > 0 and self.trailing >= self.limit and not self.closing:
+            self.closing = True
+            engine = self.crawler.engine
+            if engine is not None:
+                deferred_from_coro(engine.close_spider_async(reason=keys.FINISH_SITE_DOWN))
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
+        if request.url.endswith("/robots.txt") and not refused(response.status):
+            # robots.txt answering says nothing of the pages (a down site may still serve it).
+            return response
+        if refused(response.status):
+            self.stats.inc_value(keys.server_error(response.status))
+            self._failed(OutageCause.SERVER_ERROR)
+        else:
+            self.stats.inc_value(keys.OUTCOME_ANSWERED)
+            self.trailing = 0
+            self.stats.set_value(keys.OUTCOME_TRAILING_FAILURES, 0)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
+        cause = outage_cause(exception)
+        if cause is not None:
+            self.stats.inc_value(keys.unreachable(cause))
+            self._failed(cause)

@@ -34,7 +34,11 @@ REDIRECT_MAX_TIMES = 5
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    # Below the retries: sees each request's final outcome only.
+    "crawlers.middlewares.OutcomeMiddleware": 540,
 }
+# This many requests in a row with no usable answer (retries spent): the site is down, stop.
+CQMONITOR_OUTAGE_AFTER = 5
 # Seconds before the first retry; doubled for each further one, at most the max.
 CQMONITOR_RETRY_BACKOFF = 1.0
 CQMONITOR_RETRY_BACKOFF_MAX = 60.0

@@ -2,6 +2,8 @@
 
 A crawl that reads nothing where the site lists articles, or whose field coverage falls below
 thresholds, most likely met changed markup: it is a failure to look at, not a quiet success.
+A site that is down (refused, DNS, timeouts, every request a server error, robots.txt
+forbidding the pages) is said as such (:func:`site_outage`), never blamed on the markup.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.core import stats as keys
-from pipelines.core.statuses import CrawlStatus
+from pipelines.core.statuses import CrawlStatus, OutageCause
 
 # Share of fetched article pages on which each field was found.
 COVERAGE_THRESHOLDS: dict[str, float] = {
@@ -30,6 +32,8 @@ class CrawlHealth:
     coverage: dict[str, float] = field(default_factory=dict)
     pages_read: int = 0
     listed_to_fetch: int = 0
+    # What an operator should do about the problems.
+    advice: str = ""
 
     @property
     def ok(self) -> bool:
@@ -91,6 +95,90 @@ def assess_crawl(
             "no article link found in the feed or the sitemaps: the site's markup or "
             "addresses probably changed"
         )
-    if health.problems:
-        health.status = CrawlStatus.FAILED
+    outage = site_outage(stats)
+    if outage is not None:
+        # The site, not its markup: the checks above would only echo the outage.
+        health.status, health.problems, health.advice = outage.status, [outage.why], outage.advice
+    elif health.problems:
+        health.status = CrawlStatus.MARKUP_CHANGED
+        health.advice = MARKUP_ADVICE
     return health
+
+
+MARKUP_ADVICE = (
+    "look at the crawl log and the pages: the parser (crawlers/parsing) may need updating"
+)
+_CAUSE_TEXT = {
+    OutageCause.REFUSED: "connection refused",
+    OutageCause.DNS: "its host name does not resolve (DNS)",
+    OutageCause.TIMEOUT: "requests timed out",
+    OutageCause.CONNECTION_LOST: "connections were dropped",
+    OutageCause.SERVER_ERROR: "server errors",
+}
+_UNREACHABLE_ADVICE = (
+    "check CQMONITOR_SOURCE_URL and that the site is up and reachable from this machine, "
+    "then run again"
+)
+_SERVER_ADVICE = "the site is failing or refusing cqmonitor: run again later"
+_ROBOTS_ADVICE = (
+    "cqmonitor obeys robots.txt: ask the site to allow it, or point CQMONITOR_SOURCE_URL "
+    "at a copy it may crawl"
+)
+
+
+@dataclass(frozen=True)
+class Outage:
+    """The site, not its pages, stopped the crawl: which status, why, and what to do."""
+
+    status: CrawlStatus
+    why: str
+    advice: str
+
+
+def _statuses_text(by_status: Mapping[str, int]) -> str:
+    return ", ".join(f"HTTP {status} x{n}" for status, n in sorted(by_status.items()))
+
+
+def site_outage(stats: Mapping[str, Any], *, trailing_limit: int = 5) -> Outage | None:
+    """Whether the site was down (from the start, or from some point of the crawl), and how.
+
+    Reads the final outcome of each request (``crawlers.middlewares.OutcomeMiddleware``) and
+    Scrapy's robots.txt count; None when the site answered.
+    """
+    answered = int(stats.get(keys.OUTCOME_ANSWERED, 0))
+    unreachable = keys.with_prefix(stats, keys.OUTCOME_UNREACHABLE_PREFIX)
+    server = keys.with_prefix(stats, keys.OUTCOME_SERVER_ERROR_PREFIX)
+    trailing = int(stats.get(keys.OUTCOME_TRAILING_FAILURES, 0))
+    cause = str(stats.get(keys.OUTCOME_TRAILING_CAUSE, ""))
+    forbidden = int(stats.get(keys.ROBOTS_FORBIDDEN, 0))
+    read = int(stats.get(keys.ARTICLES_SCRAPED, 0)) + int(stats.get(keys.ARTICLES_NOT_MODIFIED, 0))
+    if answered == 0 and unreachable:
+        main = max(unreachable, key=lambda k: unreachable[k])
+        count = sum(unreachable.values())
+        return Outage(
+            CrawlStatus.UNREACHABLE,
+            f"cannot reach the site: {_CAUSE_TEXT.get(main, main)} ({count} request(s))",
+            _UNREACHABLE_ADVICE,
+        )
+    if answered == 0 and server:
+        return Outage(
+            CrawlStatus.SERVER_ERROR,
+            f"the site answered every request with a server error ({_statuses_text(server)})",
+            _SERVER_ADVICE,
+        )
+    if trailing >= trailing_limit or stats.get(keys.FINISH_REASON) == keys.FINISH_SITE_DOWN:
+        down = cause == OutageCause.SERVER_ERROR
+        what = _statuses_text(server) if down else _CAUSE_TEXT.get(cause, cause or "no answer")
+        return Outage(
+            CrawlStatus.SERVER_ERROR if down else CrawlStatus.UNREACHABLE,
+            f"the site stopped answering during the crawl: {what} for the last {trailing} "
+            f"request(s), after {answered} answered; what was read is stored",
+            _SERVER_ADVICE if down else _UNREACHABLE_ADVICE,
+        )
+    if forbidden and read == 0:
+        return Outage(
+            CrawlStatus.ROBOTS_DENIED,
+            f"robots.txt forbids the pages cqmonitor reads ({forbidden} request(s) refused)",
+            _ROBOTS_ADVICE,
+        )
+    return None

@@ -87,12 +87,18 @@ def test_defaults_are_polite_and_the_live_site() -> None:
         Settings.from_env({}, delay=-1.0).validate()
 
 
-def test_a_crawl_that_cannot_reach_the_site_fails_the_run(tmp_path: Path) -> None:
+def test_a_site_that_refuses_connections_exits_3_naming_the_cause(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
     result = run_cli(
-        ["run", "--database-url", f"sqlite:///{tmp_path / 'x.db'}", "--source-url",
-         "http://127.0.0.1:1", "--delay", "0", "--since", "2025-01-01"],
-        {}, tmp_path,
+        ["run", "--database-url", f"sqlite:///{db}", "--source-url", "http://127.0.0.1:1",
+         "--delay", "0", "--since", "2025-01-01"],
+        {"CQMONITOR_RETRY_BACKOFF": "0.01"}, tmp_path,
     )  # fmt: skip
-    # Nothing to crawl is not an error in itself, but it is reported, and stored data is intact.
-    assert result.returncode in (0, 1)
-    assert "articles: seen 0" in result.stdout
+    assert result.returncode == 3, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("cqmonitor: crawl of http://127.0.0.1:1: cannot reach the site")
+    assert "connection refused" in line and "markup" not in line
+    status = run_cli(["status", "--database-url", f"sqlite:///{db}"], {}, tmp_path)
+    assert status.returncode == 0, status.stderr
+    assert "unreachable" in status.stdout and "exit 3" in status.stdout
+    assert "crawl lock: free" in status.stdout

@@ -202,6 +202,10 @@ class SiteServer:
         self.delays: dict[str, float] = dict(delays or {})
         # Decoded path -> absolute Location answered with 302 (e.g. off-site, for fault tests).
         self.redirects: dict[str, str] = {}
+        # A site that is down for every page: each request waits ``stall`` seconds, then is
+        # answered with ``outage`` (e.g. 503) when set.
+        self.outage: int | None = None
+        self.stall: float = 0.0
         self._pages: dict[str, Page] = {}
         if pages is None:
             from .data import load_bundled_articles
@@ -325,6 +329,8 @@ class SiteServer:
         return [target, with_query, raw_path, key]
 
     def _pause(self, target: str, key: str) -> None:
+        if self.stall:
+            time.sleep(self.stall)
         with self._lock:
             if not self.delays:
                 return
@@ -339,6 +345,8 @@ class SiteServer:
         self, target: str, key: str, query: str
     ) -> tuple[int, Page | None, dict[str, str]]:
         with self._lock:
+            if self.outage is not None:
+                return self.outage, None, {}
             for candidate in self._candidates(target, key, query):
                 statuses = self.faults.get(candidate)
                 if statuses:

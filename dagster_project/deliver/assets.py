@@ -4,8 +4,10 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from pipelines.core.problems import ExitCode, Problem
 from pipelines.delivery import DeliveryOutcome, deliver_digest
 
+from ..errors import problem_failure
 from ..resources import DatabaseResource, SlackResource
 
 
@@ -37,10 +39,13 @@ def slack_digest(
     for note in outcome.notes:
         context.log.info(note)
     if outcome.status == "failed":
-        raise dg.Failure(
-            description=f"digest not delivered: {outcome.error}",
-            metadata=outcome_metadata(outcome),
+        problem = Problem(
+            "Slack digest not delivered",
+            outcome.error or "failed",
+            f"fix {outcome.setting} and run again" if outcome.setting else "run again later",
+            ExitCode.SLACK_REFUSED,
         )
+        raise problem_failure(problem, outcome_metadata(outcome))
     if outcome.status == "preview":
         context.log.info(f"no SLACK_BOT_TOKEN: digest preview written to {outcome.blocks_path}")
     return dg.MaterializeResult(metadata=outcome_metadata(outcome))

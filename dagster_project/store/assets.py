@@ -10,12 +10,21 @@ import dagster as dg
 
 from pipelines.core import stats as keys
 from pipelines.core.items import CrawlItem, item_from_record
-from pipelines.monitoring import assess_crawl, dropped_by_reason, requests_by_status
+from pipelines.core.problems import ExitCode, Problem
+from pipelines.core.statuses import SITE_DOWN
+from pipelines.monitoring import (
+    CrawlHealth,
+    assess_crawl,
+    dropped_by_reason,
+    requests_by_status,
+)
 from pipelines.storage.crawls import crawls_to_store, record_stored
+from pipelines.storage.db import begin_exclusive
 from pipelines.storage.ingest import apply_crawl_items
 from pipelines.storage.models import Article
 from pipelines.storage.queries import count_rows, newest_titles
 
+from ..errors import problem_failure
 from ..partitions import ScopeConfig, publication_months, run_scope
 from ..resources import DatabaseResource
 
@@ -26,6 +35,18 @@ def _items(path: str) -> list[CrawlItem]:
         return []
     with file.open(encoding="utf-8") as handle:
         return [item_from_record(json.loads(line)) for line in handle if line.strip()]
+
+
+def crawl_problem(source_url: str, health: CrawlHealth) -> Problem:
+    """What a judged crawl's problems tell the user: the site is down (exit 3), or its pages
+    cannot be read (exit 1)."""
+    down = health.status in SITE_DOWN
+    return Problem(
+        f"crawl of {source_url}",
+        "; ".join(health.problems),
+        health.advice or "look at the crawl log",
+        ExitCode.SOURCE_DOWN if down else ExitCode.FAILURE,
+    )
 
 
 def _markdown_titles(rows: list[tuple[str, str]]) -> str:
@@ -51,8 +72,10 @@ def articles(
     dropped: Counter[str] = Counter()
     coverage: dict[str, float] = {}
     problems: list[str] = []
+    problem: Problem | None = None
     changed: list[int] = []
     with database.session() as session:
+        begin_exclusive(session)
         # Every crawl not yet stored: this run's, and any whose store step failed earlier.
         pending = crawls_to_store(session)
         for run in pending:
@@ -92,6 +115,8 @@ def articles(
             dropped.update(dropped_by_reason(stats))
             coverage = health.coverage or coverage
             problems += health.problems
+            if health.problems:
+                problem = crawl_problem(run.source_url, health)
             changed += result.changed_ids
         newest = newest_titles(session, changed)
         total = count_rows(session, Article)
@@ -111,9 +136,7 @@ def articles(
             f"{totals['outside_span']} crawled article(s) published outside {scope.describe()} "
             "left unstored: a run of their days stores them"
         )
-    if problems:
+    if problem is not None:
         # The rows are stored; the run is flagged so that an operator looks at the site.
-        raise dg.Failure(
-            description="crawl flagged as failed: " + "; ".join(problems), metadata=metadata
-        )
+        raise problem_failure(problem, metadata)
     return dg.MaterializeResult(metadata=metadata)

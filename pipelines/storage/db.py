@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,6 +61,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = check_database_url(url)
     _ensure_sqlite_dir(url)
+    # A pooled connection whose server end was closed (a restarted or failed-over PostgreSQL,
+    # an administrator's pg_terminate_backend) is replaced, not handed out to fail.
+    kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, future=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -87,6 +90,14 @@ def downgrade(url: str, revision: str = "base") -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, future=True)
+
+
+def begin_exclusive(session: Session) -> None:
+    """On SQLite, take the write lock now (``BEGIN IMMEDIATE``), before this transaction reads
+    what it will change: a second writer waits for it, then reads what it committed. Call first
+    in a fresh transaction. PostgreSQL needs no such step (row locks and advisory locks)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
 
 
 @contextmanager
