@@ -33,7 +33,7 @@ Typical use::
 Command line: ``python -m crawlers.sitecopy serve [--port N] [--articles N]``.
 """
 
-from .data import load_bundled_articles
+from .data import folded_copy, load_bundled_articles
 from .render import (
     CST,
     DEFAULT_SITE_URL,
@@ -72,6 +72,7 @@ __all__ = [
     "build_site",
     "edited_copy",
     "encode_path",
+    "folded_copy",
     "load_bundled_articles",
     "modified_at",
     "page_key",

@@ -13,7 +13,9 @@ from .options import settings_from_args
 
 def cmd_digest(args: argparse.Namespace) -> int:
     from pipelines.delivery import preview_digest
+    from pipelines.digest import DigestLabels
     from pipelines.storage.db import make_engine, migrate, session_factory
+    from pipelines.taxonomy import load_taxonomy
 
     settings = settings_from_args(args)
     if not args.preview:
@@ -25,7 +27,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     out = Path(args.output or Path(settings.data_dir) / "digest-preview.json")
-    outcome = preview_digest(session_factory(engine), now=datetime.now(UTC), preview_path=out)
+    labels = DigestLabels.from_taxonomy(load_taxonomy(settings.taxonomy_path or None))
+    outcome = preview_digest(
+        session_factory(engine), now=datetime.now(UTC), preview_path=out, labels=labels
+    )
     engine.dispose()
     print(outcome.text)
     print(f"\n(Block Kit JSON: {outcome.blocks_path or out})")

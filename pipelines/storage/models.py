@@ -27,6 +27,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from pipelines.core.instants import utcnow
+from pipelines.core.statuses import CrawlStatus, DeliveryStatus, DigestStatus
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -34,13 +37,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-TOPICS = ("talent", "aerospace_information", "nev_icv")
-EVENT_KINDS = ("conference", "alliance", "proposal")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -188,7 +184,7 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=CrawlStatus.RUNNING)
     source_url: Mapped[str] = mapped_column(String(2048))
     since: Mapped[str | None] = mapped_column(String(10))
     until: Mapped[str | None] = mapped_column(String(10))
@@ -261,8 +257,9 @@ class Digest(Base):
     __tablename__ = "digests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription: Mapped[str] = mapped_column(String(64), default="default", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DigestStatus.PENDING)
     channel: Mapped[str | None] = mapped_column(String(256))
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     message_ts: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -275,18 +272,20 @@ class Digest(Base):
 class Delivery(Base):
     """An item (an event or an article) of a digest: claimed before posting, delivered after.
 
-    The unique ``(item_type, item_key)`` makes a claim exclusive, so two runs at once never post
-    the same item; a failed post releases its claims and the items stay pending.
+    The unique ``(subscription, item_type, item_key)`` makes a claim exclusive within one
+    subscription, so two runs at once never post the same item to one team; a failed post
+    releases its claims and the items stay pending.
     """
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("item_type", "item_key"),)
+    __table_args__ = (UniqueConstraint("subscription", "item_type", "item_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription: Mapped[str] = mapped_column(String(64), default="default")
     item_type: Mapped[str] = mapped_column(String(16))
     item_key: Mapped[str] = mapped_column(String(2048))
     digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.CLAIMED)
     message_ts: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
