@@ -4,8 +4,8 @@ Scrapy's own RetryMiddleware re-sends a failed request at once; a server answeri
 it is overloaded deserves a pause first, growing with each attempt (and ``Retry-After`` when it
 says how long).
 
-:class:`OutcomeMiddleware` sits below the retries, so it sees each request's final outcome:
-answered, a server error, or no answer (refused, DNS, timeout). Its counts let the crawl's
+:class:`OutcomeMiddleware` sits above the retries and sees every attempt's outcome: answered,
+a server error, or no answer (refused, DNS, timeout). Its counts let the crawl's
 judgement name a site that is down instead of blaming the markup, and a run of failures with
 no answer in between stops the crawl rather than hammering a site that is down.
 """
@@ -106,10 +106,12 @@ def refused(status: int) -> bool:
 
 
 class OutcomeMiddleware:
-    """Count each request's final outcome; stop the crawl once the site is plainly down.
+    """Count what the site did with each request sent; stop the crawl once it is plainly down.
 
-    ``CQMONITOR_OUTAGE_AFTER`` requests in a row that got no usable answer (retries spent)
-    close the spider with the finish reason ``site_down``.
+    It sits above the retries, so it sees every attempt: a site that died mid-crawl is noticed
+    at once, not after every queued request has spent its retries (minutes at a polite delay).
+    ``CQMONITOR_OUTAGE_AFTER`` different pages in a row that got no usable answer close the
+    spider with the finish reason ``site_down``; one page failing its retries never does.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -117,18 +119,19 @@ class OutcomeMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.limit = crawler.settings.getint("CQMONITOR_OUTAGE_AFTER", 5)
-        self.trailing = 0
+        # Pages that failed since the last answer.
+        self.failing: set[str] = set()
         self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutcomeMiddleware:
         return cls(crawler)
 
-    def _failed(self, cause: str) -> None:
-        self.trailing += 1
-        self.stats.set_value(keys.OUTCOME_TRAILING_FAILURES, self.trailing)
+    def _failed(self, url: str, cause: str) -> None:
+        self.failing.add(url)
+        self.stats.set_value(keys.OUTCOME_TRAILING_FAILURES, len(self.failing))
         self.stats.set_value(keys.OUTCOME_TRAILING_CAUSE, cause)
-        if self.limit > 0 and self.trailing >= self.limit and not self.closing:
+        if self.limit > 0 and len(self.failing) >= self.limit and not self.closing:
             self.closing = True
             engine = self.crawler.engine
             if engine is not None:
@@ -142,10 +145,10 @@ class OutcomeMiddleware:
             return response
         if refused(response.status):
             self.stats.inc_value(keys.server_error(response.status))
-            self._failed(OutageCause.SERVER_ERROR)
+            self._failed(request.url, OutageCause.SERVER_ERROR)
         else:
             self.stats.inc_value(keys.OUTCOME_ANSWERED)
-            self.trailing = 0
+            self.failing.clear()
             self.stats.set_value(keys.OUTCOME_TRAILING_FAILURES, 0)
         return response
 
@@ -153,4 +156,4 @@ class OutcomeMiddleware:
         cause = outage_cause(exception)
         if cause is not None:
             self.stats.inc_value(keys.unreachable(cause))
-            self._failed(cause)
+            self._failed(request.url, cause)

@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -126,6 +127,8 @@ def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) 
             "-O", f"{items}:jsonlines",
             "-s", f"CQMONITOR_STATS_FILE={stats}",
             "-s", f"DOWNLOAD_DELAY={request.delay}",
+            # AutoThrottle starts from the delay asked for (it adapts upwards to the server).
+            "-s", f"AUTOTHROTTLE_START_DELAY={max(request.delay, 0.0)}",
             "-s", f"CONCURRENT_REQUESTS={request.concurrency}",
             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={request.concurrency}"]  # fmt: skip
     if request.delay <= 0:
@@ -141,6 +144,16 @@ def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) 
     for name, value in request.settings.items():
         args += ["-s", f"{name}={value}"]
     return args
+
+
+_ERROR = re.compile(r"\b[A-Z]\w*(?:Error|Exception): .+")
+
+
+def _last_error(log_path: Path) -> str:
+    """The last error the crawl's log names ("PermissionError: ..."), else its last line."""
+    lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    errors = [m.group(0) for line in lines if (m := _ERROR.search(line))]
+    return (errors or lines or ["its log is empty"])[-1].strip()
 
 
 def _wait(
@@ -208,11 +221,8 @@ def run_crawl(
             # The log file closes after its last line is written, not under the reader.
             reader.join(timeout=30)
     if returncode != 0 or not stats.exists():
-        tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-        raise CrawlError(
-            f"crawl process exited with {returncode}; log: {log_path}; last lines: "
-            + " | ".join(tail)
-        )
+        outcome = "wrote no stats" if returncode == 0 else f"exited with {returncode}"
+        raise CrawlError(f"the crawl process {outcome}: {_last_error(log_path)}; log: {log_path}")
     return CrawlResult(
         items_path=items,
         stats_path=stats,

@@ -35,10 +35,10 @@ REDIRECT_MAX_TIMES = 5
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
-    # Below the retries: sees each request's final outcome only.
-    "crawlers.middlewares.OutcomeMiddleware": 540,
+    # Above the retries: sees every attempt, the retried ones too.
+    "crawlers.middlewares.OutcomeMiddleware": 560,
 }
-# This many requests in a row with no usable answer (retries spent): the site is down, stop.
+# This many different pages in a row with no usable answer: the site is down, stop.
 CQMONITOR_OUTAGE_AFTER = 5
 # Seconds before the first retry; doubled for each further one, at most the max.
 CQMONITOR_RETRY_BACKOFF = 1.0

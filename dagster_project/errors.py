@@ -65,7 +65,11 @@ _FILES = {
     "OSError",
 }
 _CRAWL = {"CrawlError", "CrawlCancelled", "LeaseLost"}
-_SQLALCHEMY_PREFIX = re.compile(r"^\((?:[\w.]+)\)\s*")
+# "sqlalchemy.exc.OperationalError: (psycopg.errors.AdminShutdown) terminating ...": the
+# classes say nothing to an operator; the database's own words do.
+_CLASS_PREFIXES = re.compile(
+    r"^(?:(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Failure): )?(?:\([\w.]+\)\s*)?"
+)
 RERUN = "run it again: what was stored is kept and the next run picks up the rest"
 
 
@@ -89,7 +93,7 @@ def classify(
     names: set[str], message: str, *, what: str, log_hint: str, signal_name: str | None = None
 ) -> Problem:
     """The problem for an error whose chain holds the classes ``names``, saying ``message``."""
-    message = _SQLALCHEMY_PREFIX.sub("", " ".join(message.split())) or "failed"
+    message = _CLASS_PREFIXES.sub("", " ".join(message.split()), count=1) or "failed"
     if names & _INTERRUPTED:
         return Problem("run", interruption(signal_name), RERUN, interrupted=True)
     if names & _BAD_INPUT:

@@ -47,9 +47,17 @@ class LeaseLost(RuntimeError):
     """The lock is no longer ours; ``str()`` says why."""
 
 
+_OWN = ("crawlers", "pipelines", "dagster_project")
+
+
 def first_line(exc: BaseException) -> str:
+    """The exception in one line; its class named unless it is one of ours (those say it)."""
     text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    first = text.splitlines()[0]
+    own = type(exc).__module__.split(".")[0] in _OWN
+    return first if own else f"{type(exc).__name__}: {first}"
 
 
 class CrawlLease:

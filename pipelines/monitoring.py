@@ -172,7 +172,7 @@ def site_outage(stats: Mapping[str, Any], *, trailing_limit: int = 5) -> Outage 
         return Outage(
             CrawlStatus.SERVER_ERROR if down else CrawlStatus.UNREACHABLE,
             f"the site stopped answering during the crawl: {what} for the last {trailing} "
-            f"request(s), after {answered} answered; what was read is stored",
+            f"page(s), after {answered} answer(s); what was read is stored",
             _SERVER_ADVICE if down else _UNREACHABLE_ADVICE,
         )
     if forbidden and read == 0:

@@ -76,7 +76,15 @@ _TRANSIENT_ERRORS = {
     "service_unavailable",
     "request_timeout",
 }
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+# A channel id as Slack writes it (C..., G..., D... and upper-case letters and digits). One
+# rule for what a subscription may name, what is posted to and what history is read from:
+# an id that posting accepts is never sent through conversations.list as if it were a name.
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+CHANNEL_NAME = re.compile(r"^#[a-z0-9][a-z0-9_-]{0,79}$")
+
+
+def is_channel_id(channel: str) -> bool:
+    return CHANNEL_ID.fullmatch(channel.strip()) is not None
 
 
 class SlackDeliveryError(Exception):
@@ -339,8 +347,8 @@ class SlackSender:
 
     def _resolve_channel(self, channel: str) -> str:
         """History needs a channel ID; a configured '#name' is looked up once."""
-        if _CHANNEL_ID.match(channel):
-            return channel
+        if is_channel_id(channel):
+            return channel.strip()
         if channel in self._channel_ids:
             return self._channel_ids[channel]
         name = channel.lstrip("#")

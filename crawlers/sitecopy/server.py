@@ -13,6 +13,7 @@ page. Keys given to the server may be decoded or percent-encoded; they are norma
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -90,6 +91,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: SiteServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout, a killed crawl) is no error of the server's.
+        if isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

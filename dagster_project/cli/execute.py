@@ -50,7 +50,7 @@ def check_writable(directory: str, setting: str) -> None:
             pass
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
-        raise SettingError(setting, f"cannot write in {directory}: {why}") from exc
+        raise SettingError(setting, f"cannot write in {Path(directory).resolve()}: {why}") from exc
 
 
 def check_database(settings: Settings) -> None:
@@ -172,4 +172,6 @@ def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]
             f"digest: {verb}: {digest.get('events', 0)} events, "
             f"{digest.get('articles', 0)} other articles, {digest.get('messages', 0)} message(s)"
         )
+        # An unsettled earlier digest, and what became of one: said, never silent.
+        lines += [f"digest: {note}" for note in digest.get("notes", [])]
     return lines

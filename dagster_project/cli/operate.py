@@ -19,17 +19,16 @@ from sqlalchemy.orm import Session
 from pipelines.core.statuses import CrawlStatus, RunStatus
 from pipelines.storage.crawls import latest_crawls
 from pipelines.storage.db import make_engine, session_factory, session_scope
+from pipelines.storage.ledger import unsettled_digests
 from pipelines.storage.lock import (
     HEARTBEAT_EVERY,
     Owner,
     describe_holder,
     lock_holder,
-    process_gone,
     stale_reason,
     unlock,
 )
 from pipelines.storage.models import CrawlRun, PipelineRun
-from pipelines.storage.queries import unsettled_digests
 from pipelines.storage.runs import latest_runs
 
 from .execute import check_database
@@ -62,7 +61,7 @@ def lock_line(holder: CrawlRun | None, now: datetime, me: Owner) -> str:
 
 def run_line(run: PipelineRun, me: Owner) -> str:
     status = str(run.status)
-    if run.status == RunStatus.RUNNING and run.host == me.host and process_gone(run.pid):
+    if run.status == RunStatus.RUNNING and Owner(run.host, run.pid).gone(me):
         status = f"running? its process (pid {run.pid}) is gone: killed"
     code = f" (exit {run.exit_code})" if run.exit_code is not None else ""
     why = f"  {run.message}" if run.message else ""

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipelines.core.owner import Owner
 from pipelines.core.problems import ExitCode
 from pipelines.core.statuses import RunStatus
 from pipelines.settings import BUNDLED, Settings
 from pipelines.storage.db import make_engine, session_factory, session_scope
-from pipelines.storage.lock import Owner
 from pipelines.storage.runs import finish_run, start_run
 
 from ..errors import problem_from_exception

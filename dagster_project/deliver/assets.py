@@ -20,6 +20,7 @@ def outcome_metadata(outcome: DeliveryOutcome) -> dict[str, object]:
         "events": outcome.events,
         "articles": outcome.articles,
         "messages": outcome.messages,
+        "notes": dg.MetadataValue.json(list(outcome.notes)),
         "text": dg.MetadataValue.text(outcome.text),
         "preview": dg.MetadataValue.md(f"```\n{outcome.text[:4000]}\n```" if outcome.text else "-"),
     }

@@ -13,12 +13,12 @@ RETRY_COUNT = "retry/count"
 FINISH_REASON = "finish_reason"
 ROBOTS_FORBIDDEN = "robotstxt/forbidden"
 
-# What the site did with each request, once retries were spent (crawlers.middlewares.Outcome):
+# What the site did with each request sent, retries included (crawlers.middlewares.Outcome...):
 # answered (any status below 500 but 429), a server error per status, or no answer per cause.
 OUTCOME_ANSWERED = "outcome/answered"
 OUTCOME_SERVER_ERROR_PREFIX = "outcome/server_error/"
 OUTCOME_UNREACHABLE_PREFIX = "outcome/unreachable/"
-# Requests that got no usable answer since the last one that did, and why the last one failed:
+# Pages that got no usable answer since the last answer, and why the last one failed:
 # a site that went down mid-crawl ends with a long run of them.
 OUTCOME_TRAILING_FAILURES = "outcome/trailing_failures"
 OUTCOME_TRAILING_CAUSE = "outcome/trailing_cause"

@@ -11,53 +11,36 @@ every few seconds (``pipelines.lease``). A row whose heartbeat is older than
 
 from __future__ import annotations
 
-import os
-import socket
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pipelines.core.owner import Owner, process_gone
 from pipelines.core.statuses import CrawlStatus
 from pipelines.storage.db import begin_exclusive
 from pipelines.storage.models import CrawlRun
 
+__all__ = [
+    "HEARTBEAT_EVERY",
+    "STALE_AFTER",
+    "CrawlBusy",
+    "Owner",
+    "claim_crawl",
+    "describe_holder",
+    "end_crawl",
+    "heartbeat",
+    "lock_holder",
+    "process_gone",
+    "release_crawled",
+    "stale_reason",
+    "unlock",
+]
+
+RUNNING_INDEX = "uq_crawl_runs_running"
 HEARTBEAT_EVERY = timedelta(seconds=5)
 STALE_AFTER = timedelta(minutes=2)
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Who holds (or wants) the lock: a process on a host."""
-
-    host: str
-    pid: int
-
-    @classmethod
-    def current(cls) -> Owner:
-        return cls(socket.gethostname(), os.getpid())
-
-    def describe(self) -> str:
-        return f"pid {self.pid} on {self.host}"
-
-
-def process_gone(pid: int) -> bool:
-    """No such process here, or only its zombie (killed, not yet reaped by its parent)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    # The state follows the parenthesised command name, which may itself hold spaces.
-    return stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X")
 
 
 def _ago(delta: timedelta) -> str:
@@ -82,7 +65,7 @@ def stale_reason(
     run: CrawlRun, *, now: datetime, me: Owner, stale_after: timedelta = STALE_AFTER
 ) -> str | None:
     """Why ``run``'s lock may be taken over, or None while its owner is alive."""
-    if run.host == me.host and run.pid and run.pid != me.pid and process_gone(run.pid):
+    if run.host and run.pid and Owner(run.host, run.pid).gone(me):
         return f"its process (pid {run.pid} on {run.host}) is gone"
     beat = last_sign_of_life(run)
     if now - beat > stale_after:
@@ -156,6 +139,8 @@ def claim_crawl(
         session.flush()
     except IntegrityError as exc:
         # Only if claims were not serialised (a database another tool writes to).
+        if RUNNING_INDEX not in str(exc.orig) and "crawl_runs.status" not in str(exc.orig):
+            raise
         raise CrawlBusy("another crawl claimed the lock at the same moment") from exc
     return run, notes
 

@@ -173,7 +173,7 @@ class CrawlRun(Base):
     __tablename__ = "crawl_runs"
     __table_args__ = (
         Index(
-            "uq_crawl_runs_running",
+            "uq_crawl_runs_running",  # pipelines.storage.lock.RUNNING_INDEX
             "status",
             unique=True,
             sqlite_where=text("status = 'running'"),
@@ -267,6 +267,9 @@ class Digest(Base):
     blocks: Mapped[list[Any]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    # The run posting it: a digest whose owner is gone is settled at once, not after a wait.
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None]
 
 
 class Delivery(Base):

@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from pipelines.core.statuses import UNSETTLED_DIGEST
 from pipelines.core.urls import article_key
-from pipelines.storage.models import Article, ArticleTopic, Digest, Event
+from pipelines.storage.models import Article, ArticleTopic, Event
 
 
 def count_rows(session: Session, model: type[Any]) -> int:
@@ -102,9 +101,3 @@ def newest_titles(session: Session, ids: Sequence[int], limit: int = 10) -> list
         .limit(limit)
     )
     return [(title, url) for title, url in rows]
-
-
-def unsettled_digests(session: Session) -> list[Digest]:
-    """Digests not known to be posted or failed (pending, posting, recovering), oldest first."""
-    query = select(Digest).where(Digest.status.in_(UNSETTLED_DIGEST)).order_by(Digest.id)
-    return list(session.scalars(query))

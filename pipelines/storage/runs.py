@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipelines.core.owner import Owner
 from pipelines.core.statuses import RunStatus
-from pipelines.storage.lock import Owner
 from pipelines.storage.models import PipelineRun
 
 

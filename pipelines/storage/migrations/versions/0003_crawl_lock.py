@@ -1,5 +1,5 @@
 """A crawl lock that cannot go stale: owner and heartbeat of the running crawl, one at a time;
-and a record of each ``cqmonitor run``.
+the owner of each digest; and a record of each ``cqmonitor run``.
 
 Rows left ``running`` by earlier versions (which had no heartbeat) are marked ``abandoned``,
 all but the newest, so that the unique partial index on the running crawl can be built; the
@@ -45,6 +45,9 @@ def upgrade() -> None:
             sqlite_where=RUNNING,
             postgresql_where=RUNNING,
         )
+    with op.batch_alter_table("digests", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("host", sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column("pid", sa.Integer(), nullable=True))
     op.create_table(
         "pipeline_runs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,6 +65,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("pipeline_runs")
+    with op.batch_alter_table("digests", schema=None) as batch_op:
+        batch_op.drop_column("pid")
+        batch_op.drop_column("host")
     with op.batch_alter_table("crawl_runs", schema=None) as batch_op:
         batch_op.drop_index("uq_crawl_runs_running")
         batch_op.drop_column("dagster_run_id")
