@@ -124,6 +124,7 @@ class SourceSiteResource(dg.ConfigurableResource):
         changed_since: datetime | None,
         state: dict[str, Any],
         log: Callable[[str], None] | None = None,
+        feed_only: bool = False,
     ) -> CrawlResult:
         request = CrawlRequest(
             source_url=self.base_url,
@@ -133,6 +134,8 @@ class SourceSiteResource(dg.ConfigurableResource):
             backfill=backfill,
             changed_since=changed_since,
             state=state,
+            feed_only=feed_only,
+            robots_cache=Path(self.work_dir).resolve() / "robots-cache.json",
             delay=self.delay,
             concurrency=self.concurrency,
             settings=dict(self.scrapy_settings),
@@ -172,7 +175,12 @@ class SlackResource(dg.ConfigurableResource):
 
     @property
     def preview_path(self) -> Path:
-        return Path(self.preview_dir) / "digest-preview.json"
+        return self.preview_file()
+
+    def preview_file(self, subscription: str = "") -> Path:
+        """Where a digest preview's Block Kit JSON goes (one file per named subscription)."""
+        name = f"digest-preview-{subscription}.json" if subscription else "digest-preview.json"
+        return Path(self.preview_dir) / name
 
     def alert(
         self,

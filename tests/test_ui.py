@@ -5,7 +5,7 @@ The test starts ``dagster dev -w workspace.yaml`` on a free port of 127.0.0.1 wi
 asset lineage in Debian's ``chromium`` through Playwright (the driver shipped in the PyPI wheel;
 Playwright's own browser download is not used), checks that the project's five assets are drawn,
 then launches a materialization by clicking (one publication day of ``raw_articles``, through
-the partition dialog, then ``slack_digest``) and follows each run on its page until it succeeds.
+the partition dialog, then ``digest_default``) and follows each run on its page until it succeeds.
 
 Screenshots (``failure.png`` when it fails) and the ``dagster dev`` log land in
 ``test-output/ui/``. The browser may only talk to the loopback webserver: every other request
@@ -41,7 +41,7 @@ pytestmark = [pytest.mark.ui, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "test-output" / "ui"
-ASSETS = ("raw_articles", "articles", "article_topics", "events", "slack_digest")
+ASSETS = ("raw_articles", "articles", "article_topics", "events", "digest_default")
 # A publication day of the bundled copy of the site (12 articles).
 PARTITION = "2025-03-05"
 HOST = "127.0.0.1"
@@ -393,7 +393,7 @@ def test_asset_graph_and_a_materialization_launched_from_the_ui(
 
             # 3. A second run from the same UI, without restarting: the (unpartitioned) digest.
             open_lineage(page, base_url)
-            page.get_by_text("slack_digest", exact=True).first.click()
+            page.get_by_text("digest_default", exact=True).first.click()
             page.get_by_role("button", name="Materialize selected").click()
             # Its upstream topics and events are not materialized: the UI asks to confirm.
             confirm = page.get_by_role("dialog").get_by_role("button", name="Confirm")

@@ -11,7 +11,8 @@ Arguments (``-a name=value``): ``source_url``, ``since`` / ``until`` (CST dates,
 incremental run, an unknown article whose ``lastmod`` is newer is fetched whatever its date),
 ``state`` (JSON file of what is stored, written by the pipeline before the crawl), ``mode``
 (``backfill``: the window is what the user asked for, every sitemap is read; ``incremental``:
-unchanged sitemaps and feed are skipped through their lastmod and validators).
+unchanged sitemaps and feed are skipped through their lastmod and validators), ``sources``
+(``feed``: the feed only, for the instant alerts' poll).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class IchongqingSpider(Spider):
         changed_since: str | None = None,
         state: str | None = None,
         mode: str | None = None,
+        sources: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -78,6 +80,10 @@ class IchongqingSpider(Spider):
         if mode not in (None, "backfill", "incremental"):
             raise ValueError(f"-a mode={mode!r}: expected backfill or incremental")
         self.backfill = mode == "backfill" if mode else self.since is not None
+        if sources not in (None, "all", "feed"):
+            raise ValueError(f"-a sources={sources!r}: expected all or feed")
+        # "feed": the instant alerts' poll, one conditional request when nothing is new.
+        self.feed_only = sources == "feed"
         if self.since is None:
             # Incremental with no state: the last 7 days.
             self.since = (datetime.now(CST) - timedelta(days=7)).date()
@@ -204,12 +210,14 @@ class IchongqingSpider(Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         self._load_state()
-        for request in (
-            self._source_request("/feed/", self.parse_feed),
-            self._source_request("/sitemap_index.xml", self.parse_sitemap, lastmod=None),
-        ):
-            if request is not None:
-                yield request
+        feed = self._source_request("/feed/", self.parse_feed)
+        if feed is not None:
+            yield feed
+        if self.feed_only:
+            return
+        sitemaps = self._source_request("/sitemap_index.xml", self.parse_sitemap, lastmod=None)
+        if sitemaps is not None:
+            yield sitemaps
         if self.backfill and self.since:
             last = self.until or datetime.now(CST).date()
             days = (last - self.since).days + 1

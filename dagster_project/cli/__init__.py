@@ -17,11 +17,13 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.core.statuses import DeliveryOutcomeStatus
 from pipelines.settings import BUNDLED, SettingError, Settings
 
 from .commands import cmd_digest, cmd_evaluate, cmd_reclassify
-from .execute import execute, summary_lines
+from .execute import digest_text, execute, summary_lines
 from .options import check_window, settings_from_args
+from .subscriptions import cmd_subscriptions
 
 __all__ = ["execute", "main", "parser", "summary_lines"]
 
@@ -40,11 +42,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     wall = (datetime.now(UTC) - started).total_seconds()
     for line in summary_lines(metadata, wall):
         print(line)
-    digest = metadata.get("slack_digest", {})
-    if digest.get("status") == "preview":
-        print()
-        print(digest.get("text", ""))
-        print(f"\n(Block Kit JSON: {Path(settings.data_dir) / 'digest-preview.json'})")
+    previews = [m for m in metadata.values() if m.get("status") == DeliveryOutcomeStatus.PREVIEW]
+    for preview in previews:
+        if preview.get("text"):
+            print()
+            print(preview["text"])
+    if previews:
+        print(f"\n(Block Kit JSON: {Path(settings.data_dir)}/digest-preview*.json)")
     if not ok:
         print(f"cqmonitor run failed: {reason}", file=sys.stderr)
         return 1
@@ -81,7 +85,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"cqmonitor demo failed: {reason}", file=sys.stderr)
         return 1
     print("\n--- digest preview (nothing is posted in the demo) ---\n")
-    print(metadata.get("slack_digest", {}).get("text", ""))
+    print(digest_text(metadata))
     print(f"\n(Block Kit JSON: {data_dir / 'digest-preview.json'})")
     return 0
 
@@ -115,8 +119,15 @@ def parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="the digest that would be posted now")
     digest.add_argument("--preview", action="store_true", help="print it; post nothing")
     digest.add_argument("--output", help="Block Kit JSON file (default .cqmonitor/...)")
+    digest.add_argument("--subscription", help="the digest of this subscription (by name)")
     db_options(digest)
     digest.set_defaults(func=cmd_digest)
+
+    subscriptions = sub.add_parser(
+        "subscriptions", help="the subscriptions and what is pending for each"
+    )
+    db_options(subscriptions)
+    subscriptions.set_defaults(func=cmd_subscriptions)
 
     evaluate = sub.add_parser("evaluate", help="score the classifier on labeled articles")
     evaluate.add_argument("paths", nargs="+", help="JSON files or folders in the eval format")

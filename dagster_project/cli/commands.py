@@ -8,14 +8,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .options import settings_from_args
+from .options import pick_subscription, settings_from_args
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
     from pipelines.delivery import preview_digest
     from pipelines.digest import DigestLabels
     from pipelines.storage.db import make_engine, migrate, session_factory
-    from pipelines.taxonomy import load_taxonomy
 
     settings = settings_from_args(args)
     if not args.preview:
@@ -24,12 +23,18 @@ def cmd_digest(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    subscription = pick_subscription(settings, args.subscription)
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
-    out = Path(args.output or Path(settings.data_dir) / "digest-preview.json")
-    labels = DigestLabels.from_taxonomy(load_taxonomy(settings.taxonomy_path or None))
+    name = "" if args.subscription is None else f"-{subscription.name}"
+    out = Path(args.output or Path(settings.data_dir) / f"digest-preview{name}.json")
+    labels = DigestLabels.from_taxonomy(settings.taxonomy())
     outcome = preview_digest(
-        session_factory(engine), now=datetime.now(UTC), preview_path=out, labels=labels
+        session_factory(engine),
+        now=datetime.now(UTC),
+        preview_path=out,
+        labels=labels,
+        subscription=subscription,
     )
     engine.dispose()
     print(outcome.text)

@@ -14,17 +14,17 @@ import dagster as dg
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipelines.core.instants import cst_day
+from pipelines.core.statuses import DeliveryOutcomeStatus
 from pipelines.settings import SettingError, Settings
 from pipelines.storage.crawls import last_successful_crawl
 from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
 from pipelines.window import parse_day
 
 from ..areas import area_definitions
+from ..deliver import delivery_asset_name
 from ..errors import failure_reason
 from ..partitions import FIRST_DAY, PARTITIONED_ASSETS, range_tags, scope_config
 from ..resources import build_resources
-
-DIGEST_ASSET = "slack_digest"
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
@@ -82,8 +82,10 @@ def execute(
             raise ValueError(f"--until {last} is before --since {first}")
         tags = range_tags(first, last)
         config = scope_config(incremental=False, since=first, until=last)
-    selection = list(PARTITIONED_ASSETS) + ([DIGEST_ASSET] if digest else [])
-    definitions = area_definitions()
+    subscriptions = settings.subscriptions()
+    deliveries = [delivery_asset_name(s) for s in subscriptions] if digest else []
+    selection = [*PARTITIONED_ASSETS, *deliveries]
+    definitions = area_definitions(subscriptions)
     result = dg.materialize(
         [*(definitions.assets or []), *(definitions.asset_checks or [])],
         selection=selection,
@@ -104,7 +106,6 @@ def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]
     raw = metadata.get("raw_articles", {})
     stored = metadata.get("articles", {})
     events = metadata.get("events", {})
-    digest = metadata.get(DIGEST_ASSET, {})
     lines = [
         f"articles: seen {stored.get('seen', 0)}, new {stored.get('new', 0)}, "
         f"updated {stored.get('updated', 0)}, failed {stored.get('failed', 0)} "
@@ -113,16 +114,27 @@ def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]
         f"events: {events.get('events_found', 0)} extracted from "
         f"{events.get('articles_processed', 0)} articles {events.get('events_by_kind', {})}",
     ]
-    if digest:
-        status = digest.get("status", "?")
+    deliveries = [m for name, m in metadata.items() if m and m.get("subscription")]
+    for delivery in deliveries:
+        status = delivery.get("status", "?")
         verb = {
-            "sent": "sent",
-            "preview": "previewed (no SLACK_BOT_TOKEN)",
-            "empty": "sent (nothing new)",
-            "nothing": "nothing to send",
+            DeliveryOutcomeStatus.SENT: "sent",
+            DeliveryOutcomeStatus.PREVIEW: "previewed (no SLACK_BOT_TOKEN)",
+            DeliveryOutcomeStatus.EMPTY: "sent (nothing new)",
+            DeliveryOutcomeStatus.NOTHING: "nothing to send",
         }.get(status, status)
+        # One subscription (the default): the line reads as it did before subscriptions.
+        who = "" if len(deliveries) == 1 else f" {delivery['subscription']}"
         lines.append(
-            f"digest: {verb}: {digest.get('events', 0)} events, "
-            f"{digest.get('articles', 0)} other articles, {digest.get('messages', 0)} message(s)"
+            f"digest{who}: {verb}: {delivery.get('events', 0)} events, "
+            f"{delivery.get('articles', 0)} other articles, "
+            f"{delivery.get('messages', 0)} message(s)"
         )
     return lines
+
+
+def digest_text(metadata: dict[str, dict[str, Any]]) -> str:
+    """The text of the deliveries the run rendered, one subscription after the other."""
+    return "\n\n".join(
+        str(m.get("text", "")) for m in metadata.values() if m.get("subscription") and m.get("text")
+    )

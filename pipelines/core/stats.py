@@ -11,6 +11,7 @@ REQUEST_COUNT = "downloader/request_count"
 RESPONSE_STATUS_PREFIX = "downloader/response_status_count/"
 RETRY_COUNT = "retry/count"
 FINISH_REASON = "finish_reason"
+ROBOTS_CACHED = "robotstxt/cached"
 
 # Discovery: where article links came from.
 FEED_ENTRIES = "discovery/feed_entries"
