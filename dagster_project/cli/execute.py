@@ -138,3 +138,22 @@ def digest_text(metadata: dict[str, dict[str, Any]]) -> str:
     return "\n\n".join(
         str(m.get("text", "")) for m in metadata.values() if m.get("subscription") and m.get("text")
     )
+
+
+def execute_poll(settings: Settings, *, log_level: str = "CRITICAL") -> dg.ExecuteInProcessResult:
+    """One tick of the instant alert job in process: a feed-only incremental crawl over every
+    month, then each instant subscription's alerts (what the 15-minute schedule runs)."""
+    subscriptions = [s for s in settings.subscriptions() if s.instant]
+    definitions = area_definitions(settings.subscriptions())
+    today = cst_day(datetime.now(UTC))
+    return dg.materialize(
+        [*(definitions.assets or []), *(definitions.asset_checks or [])],
+        selection=[*PARTITIONED_ASSETS, *(delivery_asset_name(s) for s in subscriptions)],
+        resources=build_resources(settings),
+        run_config={
+            **scope_config(incremental=True, since=None, until=None, feed_only=True),
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+        },
+        tags=range_tags(date.fromisoformat(FIRST_DAY), today),
+        raise_on_error=False,
+    )
