@@ -3,8 +3,9 @@
 The demo, the tests and the benchmarks never reach the live site: they crawl this copy on
 127.0.0.1. ``articles.json`` holds hand-written article records with their true labels; ``render``
 turns records into the site's pages (article pages, AMP copies, feed, sitemaps, archives,
-robots.txt); ``server.SiteServer`` serves them with ETag / Last-Modified, 301 / 304 / 404 and
-test hooks; ``synthetic`` makes thousands of records for benchmarks.
+robots.txt) in the site's own theme or in a made-up redesign (``theme="newsroom"``);
+``server.SiteServer`` serves them with ETag / Last-Modified, 301 / 304 / 404 and test hooks;
+``synthetic`` makes thousands of records for benchmarks.
 
 Article record (``articles.json``)::
 
@@ -27,17 +28,23 @@ Typical use::
     with SiteServer(build_site(load_bundled_articles())) as srv:
         crawl(srv.url)  # links inside pages name https://www.ichongqing.info
 
+    # the same posts after a redesign the spider was not written for:
+    with SiteServer(build_site(load_bundled_articles(), theme=NEWSROOM)) as srv: ...
+
     # or a copy whose absolute links point at the server itself:
     with SiteServer(lambda url: build_site(load_bundled_articles(), site_url=url)) as srv: ...
 
-Command line: ``python -m crawlers.sitecopy serve [--port N] [--articles N]``.
+Command line: ``python -m crawlers.sitecopy serve [--port N] [--articles N] [--theme T]``.
 """
 
 from .data import load_bundled_articles
 from .render import (
     CST,
     DEFAULT_SITE_URL,
+    ICHONGQING,
+    NEWSROOM,
     SHAPE_FLAGS,
+    THEMES,
     Page,
     article_captions,
     article_path,
@@ -61,7 +68,10 @@ from .synthetic import synthetic_articles
 __all__ = [
     "CST",
     "DEFAULT_SITE_URL",
+    "ICHONGQING",
+    "NEWSROOM",
     "SHAPE_FLAGS",
+    "THEMES",
     "Page",
     "RequestRecord",
     "SiteServer",
