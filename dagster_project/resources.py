@@ -1,4 +1,8 @@
-"""Dagster resources: the database, the source site and Slack, configured through ``dg.EnvVar``.
+"""Dagster resources: the database, the source site, the taxonomy and Slack.
+
+:func:`build_resources` makes them from one validated :class:`~pipelines.settings.Settings`, for
+the Dagster definitions and ``cqmonitor`` alike; a setting read from the environment is passed
+as ``dg.EnvVar``, so Dagster reads it at run time and the UI never shows a secret.
 
 The source site has a live implementation (any http(s) URL) and a fixture-backed one
 (``bundled``: the offline copy of the site served on loopback for the run), so ``materialize()``
@@ -22,9 +26,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawlers.runner import CrawlRequest, CrawlResult, run_crawl
 from pipelines.settings import (
     BUNDLED,
+    DEFAULT_DAGSTER_UI_URL,
     DEFAULT_DELAY,
     DEFAULT_SOURCE_URL,
     SettingError,
+    Settings,
     check_source_url,
 )
 from pipelines.slack import CHANNEL_SETTING, SlackDeliveryError, SlackSender, send_alert
@@ -143,7 +149,6 @@ class TaxonomyResource(dg.ConfigurableResource):
         return load_taxonomy(self.path or None)
 
 
-DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"
 ALERT_CHANNEL_SETTING = "CQMONITOR_SLACK_ALERT_CHANNEL"
 
 
@@ -215,3 +220,36 @@ class SlackResource(dg.ConfigurableResource):
                     f"{ALERT_CHANNEL_SETTING} and that the bot is a member of it"
                 ),
             ) from exc
+
+
+def build_resources(
+    settings: Settings,
+    *,
+    preview_only: bool = False,
+    crawl_settings: dict[str, str] | None = None,
+) -> dict[str, dg.ConfigurableResource]:
+    """The project's resources from validated settings (``preview_only``: post nothing)."""
+
+    def value(name: str) -> Any:
+        env = settings.from_env_vars.get(name)
+        return dg.EnvVar(env) if env else getattr(settings, name)
+
+    return {
+        "database": DatabaseResource(url=value("database_url")),
+        "source_site": SourceSiteResource(
+            url=value("source_url"),
+            delay=settings.delay,
+            work_dir=settings.crawl_dir,
+            scrapy_settings=dict(crawl_settings or {}),
+        ),
+        "taxonomy": TaxonomyResource(path=value("taxonomy_path")),
+        "slack": SlackResource(
+            token="" if preview_only else value("slack_token"),
+            channel=value("slack_channel"),
+            alert_channel=value("slack_alert_channel"),
+            api_url=value("slack_api_url"),
+            send_empty=settings.slack_send_empty,
+            preview_dir=settings.data_dir,
+            ui_url=value("ui_url"),
+        ),
+    }

@@ -1,21 +1,26 @@
-"""cqmonitor's settings: read from flags and the environment, checked before anything runs.
+"""cqmonitor's settings: read from flags and the environment in one place, checked once.
 
-A bad setting stops a run before it writes anything, with one line naming the setting.
+Both the ``cqmonitor`` command and the Dagster definitions build their resources from one
+:class:`Settings` (``dagster_project.resources.build_resources``). A bad setting stops a run
+before it writes anything, with one line naming the setting.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from pipelines.storage.db import DatabaseURLError, check_database_url
+from pipelines.taxonomy import TaxonomyError, load_taxonomy
 
 DEFAULT_SOURCE_URL = "https://www.ichongqing.info"
 DEFAULT_DATA_DIR = ".cqmonitor"
 DEFAULT_DELAY = 2.0
+DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"
 BUNDLED = "bundled"
 
 
@@ -33,42 +38,52 @@ def default_database_url(data_dir: str = DEFAULT_DATA_DIR) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    source_url: str = DEFAULT_SOURCE_URL
-    database_url: str = ""
-    delay: float = DEFAULT_DELAY
-    data_dir: str = DEFAULT_DATA_DIR
-    slack_token: str = ""
-    slack_channel: str = ""
-    slack_alert_channel: str = ""
-    slack_api_url: str = ""
-    taxonomy_path: str = ""
+    """Every setting of a run; ``metadata["env"]`` names the variable each is read from."""
+
+    source_url: str = field(default=DEFAULT_SOURCE_URL, metadata={"env": "CQMONITOR_SOURCE_URL"})
+    database_url: str = field(default="", metadata={"env": "CQMONITOR_DATABASE_URL"})
+    delay: float = field(default=DEFAULT_DELAY, metadata={"env": "CQMONITOR_DOWNLOAD_DELAY"})
+    data_dir: str = field(default=DEFAULT_DATA_DIR, metadata={"env": "CQMONITOR_DATA_DIR"})
+    slack_token: str = field(default="", metadata={"env": "SLACK_BOT_TOKEN"})
+    slack_channel: str = field(default="", metadata={"env": "CQMONITOR_SLACK_CHANNEL"})
+    slack_alert_channel: str = field(default="", metadata={"env": "CQMONITOR_SLACK_ALERT_CHANNEL"})
+    slack_api_url: str = field(default="", metadata={"env": "SLACK_API_URL"})
+    taxonomy_path: str = field(default="", metadata={"env": "CQMONITOR_TAXONOMY"})
     # An empty day posts nothing unless asked for a one-line "nothing new".
-    slack_send_empty: bool = False
+    slack_send_empty: bool = field(default=False, metadata={"env": "CQMONITOR_SLACK_SEND_EMPTY"})
+    ui_url: str = field(
+        default=DEFAULT_DAGSTER_UI_URL,
+        metadata={"env": "CQMONITOR_DAGSTER_UI_URL"},
+    )
+    # Which settings came from the environment (name -> variable), so that Dagster can read
+    # those at run time (``dg.EnvVar``) and never show a secret in the UI.
+    from_env_vars: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from the environment, with ``overrides`` (flags) winning where not None."""
         env = os.environ if env is None else env
-        delay_text = env.get("CQMONITOR_DOWNLOAD_DELAY")
-        try:
-            delay = float(delay_text) if delay_text not in (None, "") else DEFAULT_DELAY
-        except ValueError as exc:
-            raise SettingError("CQMONITOR_DOWNLOAD_DELAY", f"not a number: {delay_text!r}") from exc
-        data_dir = env.get("CQMONITOR_DATA_DIR") or DEFAULT_DATA_DIR
-        settings = cls(
-            source_url=env.get("CQMONITOR_SOURCE_URL") or DEFAULT_SOURCE_URL,
-            database_url=env.get("CQMONITOR_DATABASE_URL") or "",
-            delay=delay,
-            data_dir=data_dir,
-            slack_token=env.get("SLACK_BOT_TOKEN", ""),
-            slack_channel=env.get("CQMONITOR_SLACK_CHANNEL", ""),
-            slack_alert_channel=env.get("CQMONITOR_SLACK_ALERT_CHANNEL", ""),
-            slack_api_url=env.get("SLACK_API_URL", ""),
-            taxonomy_path=env.get("CQMONITOR_TAXONOMY", ""),
-            slack_send_empty=_flag(env, "CQMONITOR_SLACK_SEND_EMPTY"),
-        )
-        given = {k: v for k, v in overrides.items() if v is not None}
-        settings = replace(settings, **given)  # type: ignore[arg-type]
+        values: dict[str, object] = {}
+        origins: dict[str, str] = {}
+        for spec in fields(cls):
+            name = spec.metadata.get("env")
+            if name is None or not env.get(name):
+                continue
+            raw = env[name]
+            if spec.type == "float":
+                values[spec.name] = _number(name, raw)
+            elif spec.type == "bool":
+                values[spec.name] = _flag(name, raw)
+            else:
+                values[spec.name] = raw
+            origins[spec.name] = name
+        for key, value in overrides.items():
+            if value is not None:
+                values[key] = value
+                origins.pop(key, None)
+        settings = cls(**values, from_env_vars=MappingProxyType(origins))  # type: ignore[arg-type]
         if not settings.database_url:
             settings = replace(settings, database_url=default_database_url(settings.data_dir))
         return settings
@@ -86,15 +101,35 @@ class Settings:
             raise SettingError(
                 "CQMONITOR_SLACK_CHANNEL", "SLACK_BOT_TOKEN is set but no channel to post to"
             )
-        if self.slack_api_url and urlsplit(self.slack_api_url).scheme not in ("http", "https"):
-            raise SettingError("SLACK_API_URL", f"not an http(s) URL: {self.slack_api_url!r}")
-        if self.taxonomy_path and not Path(self.taxonomy_path).is_file():
-            raise SettingError("CQMONITOR_TAXONOMY", f"no such file: {self.taxonomy_path}")
+        for name, url in (
+            ("SLACK_API_URL", self.slack_api_url),
+            ("CQMONITOR_DAGSTER_UI_URL", self.ui_url),
+        ):
+            if url and urlsplit(url).scheme not in ("http", "https"):
+                raise SettingError(name, f"not an http(s) URL: {url!r}")
+        if self.taxonomy_path:
+            if not Path(self.taxonomy_path).is_file():
+                raise SettingError("CQMONITOR_TAXONOMY", f"no such file: {self.taxonomy_path}")
+            try:
+                load_taxonomy(self.taxonomy_path)
+            except TaxonomyError as exc:
+                raise SettingError("CQMONITOR_TAXONOMY", str(exc)) from exc
         return replace(self, database_url=database_url)
 
+    @property
+    def crawl_dir(self) -> str:
+        return str(Path(self.data_dir) / "crawls")
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    value = (env.get(name) or "").strip().lower()
+
+def _number(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise SettingError(name, f"not a number: {text!r}") from exc
+
+
+def _flag(name: str, text: str) -> bool:
+    value = text.strip().lower()
     if value in ("", "0", "false", "no", "off"):
         return False
     if value in ("1", "true", "yes", "on"):

@@ -79,26 +79,11 @@ COMPACT_DAYS = 6
 def compact_copy(
     articles: list[dict], first: str = COMPACT_FIRST_DAY, days: int = COMPACT_DAYS
 ) -> list[dict]:
-    """The articles with their publication days folded into ``days`` days from ``first``.
+    """The articles folded into ``days`` days from ``first`` (``crawlers.sitecopy.folded_copy``):
+    a short window keeps end-to-end tests fast."""
+    from crawlers.sitecopy import folded_copy
 
-    Times of day (and so the near-midnight CST/UTC cases) and edit delays are kept; each day of
-    a run's window is a Dagster partition, so a short window keeps end-to-end tests fast.
-    """
-    import copy
-    from datetime import date, datetime, timedelta
-
-    start = date.fromisoformat(first)
-    out = []
-    for n, article in enumerate(sorted(articles, key=lambda a: a["published"])):
-        new = copy.deepcopy(article)
-        published = datetime.fromisoformat(article["published"])
-        target = datetime.combine(start + timedelta(days=n % days), published.timetz())
-        delta = target - published
-        new["published"] = target.isoformat()
-        if article.get("modified"):
-            new["modified"] = (datetime.fromisoformat(article["modified"]) + delta).isoformat()
-        out.append(new)
-    return out
+    return folded_copy(articles, first=first, days=days)
 
 
 def compact_span(first: str = COMPACT_FIRST_DAY, days: int = COMPACT_DAYS) -> tuple[str, str]:

@@ -14,10 +14,10 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from dagster_project.alerts import run_url, slack_failure_alert, summarize_failure
-from dagster_project.assets.digest import slack_digest
 from dagster_project.definitions import defs
-from dagster_project.resources import DatabaseResource, SlackResource
+from dagster_project.deliver.assets import slack_digest
+from dagster_project.operations.alerts import run_url, slack_failure_alert, summarize_failure
+from dagster_project.resources import DatabaseResource, SlackResource, TaxonomyResource
 from pipelines.slack import SlackDeliveryError
 from tests.slack_server import SlackServer
 
@@ -145,6 +145,7 @@ def test_the_digest_step_failing_on_a_bad_token_is_reported(
     resources = {
         "database": DatabaseResource(url=f"sqlite:///{tmp_path / 'alerts.db'}"),
         "slack": slack_resource(slack, token="xoxb-revoked", send_empty=True),
+        "taxonomy": TaxonomyResource(),
     }
     instance, result = failed_run([slack_digest], resources=resources)
     evaluate_sensor(instance, result, slack_resource(slack, alert_channel=""))

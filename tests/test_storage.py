@@ -19,8 +19,8 @@ from pipelines.storage.db import (
     session_factory,
     session_scope,
 )
+from pipelines.storage.ingest import apply_crawl_items, crawl_state
 from pipelines.storage.models import Article, CrawlFailure
-from pipelines.storage.repository import apply_crawl_items, crawl_state
 
 CONTRACT_COLUMNS = {
     "articles": {"id", "url", "title", "author", "published_at", "modified_at", "body_text",

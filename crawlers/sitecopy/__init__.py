@@ -37,7 +37,7 @@ Typical use::
 Command line: ``python -m crawlers.sitecopy serve [--port N] [--articles N] [--theme T]``.
 """
 
-from .data import load_bundled_articles
+from .data import folded_copy, load_bundled_articles
 from .render import (
     CST,
     DEFAULT_SITE_URL,
@@ -82,6 +82,7 @@ __all__ = [
     "build_site",
     "edited_copy",
     "encode_path",
+    "folded_copy",
     "load_bundled_articles",
     "modified_at",
     "page_key",

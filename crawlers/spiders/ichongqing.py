@@ -146,6 +146,10 @@ class IchongqingSpider(Spider):
             # Failed too often: left for an operator (crawl_failures), not hammered forever.
             self._inc(keys.ARTICLES_SKIPPED_FAILED)
             return None
+        if known is not None and self.backfill and not self._in_window(article_date(listed.url)):
+            # A backfill stores its own days only: an edit elsewhere waits for a run of its days.
+            self._inc(keys.ARTICLES_SKIPPED_OUTSIDE_WINDOW)
+            return None
         if known is not None:
             stored_lastmod = parse_instant(known.get("lastmod"))
             if listed.lastmod is None or (stored_lastmod and listed.lastmod <= stored_lastmod):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -37,3 +38,41 @@ def parse_instant(value: str | None) -> datetime | None:
 def cst_day(instant: datetime) -> date:
     """The publication day (CST) of an aware instant."""
     return instant.astimezone(CST).date()
+
+
+@dataclass(frozen=True)
+class Span:
+    """The publication instants ``[start, end)`` a run covers; an open end covers all."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @classmethod
+    def of_days(cls, first: date | None, last: date | None) -> Span:
+        """CST days ``first`` to ``last``, both included (None: open)."""
+        start = datetime.combine(first, time(0, 0), CST).astimezone(UTC) if first else None
+        end = (
+            datetime.combine(last + timedelta(days=1), time(0, 0), CST).astimezone(UTC)
+            if last
+            else None
+        )
+        return cls(start, end)
+
+    @property
+    def is_everything(self) -> bool:
+        return self.start is None and self.end is None
+
+    def __contains__(self, instant: object) -> bool:
+        if not isinstance(instant, datetime):
+            return False
+        if self.start is not None and instant < self.start:
+            return False
+        return not (self.end is not None and instant >= self.end)
+
+    def describe(self) -> str:
+        first = cst_day(self.start).isoformat() if self.start else "the first day"
+        last = cst_day(self.end - timedelta(microseconds=1)).isoformat() if self.end else "now"
+        return f"{first} .. {last}"
+
+
+EVERYTHING = Span()

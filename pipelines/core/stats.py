@@ -63,6 +63,7 @@ HEALTH_WARNINGS = "health/warnings"
 # The fields read by fallback on too many pages, and whether this crawl's alert went out.
 HEALTH_DRIFT = "health/drift"
 HEALTH_DRIFT_ALERTED = "health/drift_alerted"
+HEALTH_OUTSIDE_SPAN = "health/outside_span"
 
 
 def scheduled(via: str) -> str:

@@ -26,6 +26,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from pipelines.core.instants import utcnow
+from pipelines.core.statuses import CrawlStatus, DeliveryStatus, DigestStatus
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -33,13 +36,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-TOPICS = ("talent", "aerospace_information", "nev_icv")
-EVENT_KINDS = ("conference", "alliance", "proposal")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -176,7 +172,7 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=CrawlStatus.RUNNING)
     source_url: Mapped[str] = mapped_column(String(2048))
     since: Mapped[str | None] = mapped_column(String(10))
     until: Mapped[str | None] = mapped_column(String(10))
@@ -226,7 +222,7 @@ class Digest(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DigestStatus.PENDING)
     channel: Mapped[str | None] = mapped_column(String(256))
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     message_ts: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -250,7 +246,7 @@ class Delivery(Base):
     item_type: Mapped[str] = mapped_column(String(16))
     item_key: Mapped[str] = mapped_column(String(2048))
     digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.CLAIMED)
     message_ts: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from pipelines.storage.repository import last_successful_crawl
+from pipelines.storage.crawls import last_successful_crawl
 
-from .resources import DatabaseResource, SlackResource
+from ..resources import DatabaseResource, SlackResource
 
 FRESHNESS_LIMIT = timedelta(hours=26)
 

@@ -17,17 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import dagster as dg
 
 from pipelines.slack import SlackDeliveryError
 
-from .resources import SlackResource
+from ..errors import error_line, step_reason
+from ..resources import SlackResource
 
 __all__ = [
     "FailureSummary",
-    "alerts_defs",
     "run_url",
     "slack_failure_alert",
     "summarize_failure",
@@ -55,33 +54,6 @@ def _shorten(text: str, limit: int = _REASON_CHARS) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + " …"
-
-
-def _error_text(error: Any) -> str:
-    """The message of the first error in the chain that is not Dagster's own wrapper.
-
-    A step's error is a chain (DagsterExecutionStepExecutionError caused by the user's error,
-    or the other way round for a resource); the user's error is the one that says what to fix.
-    """
-    chain = []
-    while error is not None:
-        chain.append(error)
-        error = getattr(error, "cause", None) or getattr(error, "context", None)
-    own = [e for e in chain if not str(getattr(e, "cls_name", "") or "").startswith("Dagster")]
-    chosen = own[0] if own else (chain[0] if chain else None)
-    if chosen is None:
-        return "failed"
-    message = str(getattr(chosen, "message", "") or "").strip()
-    return message.splitlines()[0] if message else str(getattr(chosen, "cls_name", "failed"))
-
-
-def _step_reason(event: dg.DagsterEvent) -> str:
-    data = event.step_failure_data
-    if data.user_failure_data is not None and data.user_failure_data.description:
-        return str(data.user_failure_data.description)
-    if data.error is not None:
-        return _error_text(data.error)
-    return event.message or "failed"
 
 
 def _failed_blocking_checks(
@@ -129,7 +101,7 @@ def summarize_failure(
         if step in reasons:
             continue
         # A failed blocking check is why its step failed; say which check, not Dagster's count.
-        reasons[step] = _checks_reason(checks[step]) if checks.get(step) else _step_reason(event)
+        reasons[step] = _checks_reason(checks[step]) if checks.get(step) else step_reason(event)
     return _summary(reasons, run, failure_event)
 
 
@@ -158,7 +130,7 @@ def _summary(
         data = failure_event.event_specific_data if failure_event is not None else None
         error = getattr(data, "error", None)
         if error is not None:
-            reason = _error_text(error)
+            reason = error_line(error)
         elif failure_event is not None and failure_event.message:
             reason = failure_event.message
         else:
@@ -195,6 +167,3 @@ def slack_failure_alert(context: dg.RunFailureSensorContext, slack: SlackResourc
         raise
     if ts is not None:
         context.log.info(f"failure alert for run {run.run_id} posted (ts {ts})")
-
-
-alerts_defs = dg.Definitions(sensors=[slack_failure_alert])

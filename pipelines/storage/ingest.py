@@ -1,4 +1,4 @@
-"""What the pipeline does to the database: crawl state, idempotent upserts, run bookkeeping.
+"""Storing a crawl's items: what the spider must know, idempotent upserts, failures to retry.
 
 Every write is keyed on the article's canonical address, so replaying the same crawl output
 changes nothing, and an edited article updates its row (revision + 1, previous hash kept).
@@ -6,15 +6,15 @@ changes nothing, and an edited article updates its row (revision + 1, previous h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pipelines.core.instants import parse_instant
+from pipelines.core.instants import EVERYTHING, Span, parse_instant
 from pipelines.core.items import (
     ArticleItem,
     CrawlItem,
@@ -23,15 +23,11 @@ from pipelines.core.items import (
     SourceItem,
     UnchangedItem,
 )
-from pipelines.core.statuses import CrawlStatus
 from pipelines.core.text import clean_text, content_hash, normalise_space
 from pipelines.core.urls import article_key
 from pipelines.storage.models import (
     Article,
-    ArticleTopic,
     CrawlFailure,
-    CrawlRun,
-    Event,
     SourceDocument,
 )
 
@@ -46,6 +42,8 @@ class ApplyResult:
     unchanged: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # Articles read by the crawl but published outside the run's span: left for a run of theirs.
+    outside_span: int = 0
 
     @property
     def changed_ids(self) -> list[int]:
@@ -160,11 +158,16 @@ class _Failures:
 
 
 def apply_crawl_items(
-    session: Session, items: Iterable[CrawlItem], *, now: datetime
+    session: Session, items: Iterable[CrawlItem], *, now: datetime, span: Span = EVERYTHING
 ) -> ApplyResult:
-    """Store one crawl's items: upsert articles, record failures and what was seen."""
+    """Store one crawl's items: upsert articles, record failures and what was seen.
+
+    Only articles published within ``span`` are written (a partition writes its own rows);
+    the others are counted in ``outside_span`` and stay unstored, so a later crawl of their
+    days fetches them again.
+    """
     result = ApplyResult()
-    index = _KeyIndex(session)
+    index = _KeyIndex(session, span)
     failures = _Failures(session)
     added: list[Article] = []
     listed: dict[str, str | None] = {}
@@ -173,6 +176,9 @@ def apply_crawl_items(
             case ArticleItem():
                 _apply_article(session, item, index, failures, added, result, now)
             case UnchangedItem():
+                if not index.in_span(item.key):
+                    result.outside_span += 1
+                    continue
                 result.seen += 1
                 result.unchanged += 1
                 article = index.get(item.key)
@@ -190,6 +196,8 @@ def apply_crawl_items(
                 _remember_source(session, item, now)
     session.flush()
     result.new_ids = [article.id for article in added]
+    # Filtered once every article of the crawl is known: a sitemap is read before its pages.
+    listed = {key: lastmod for key, lastmod in listed.items() if index.in_span(key)}
     fetched = set(index.touched)
     known = index.resolved_ids()
     result.seen += sum(1 for key in listed if key in known and key not in fetched)
@@ -210,6 +218,9 @@ def _apply_article(
     if values is None:
         result.rejected.append({"url": item.url, "reason": reason})
         failures.record(item.fetched_url or item.url or "?", f"rejected: {reason}", now)
+        return
+    if values["published_at"] not in index.span:
+        result.outside_span += 1
         return
     result.seen += 1
     key = article_key(values["url"])
@@ -267,9 +278,11 @@ def _apply_listed(
 class _KeyIndex:
     """Article rows by deduplication key, loaded once per crawl (keys are paths, hosts vary)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, span: Span) -> None:
         self.session = session
+        self.span = span
         self._ids: dict[str, int] | None = None
+        self._published: dict[str, datetime] = {}
         # Keys of articles this crawl fetched (or had confirmed unchanged by a 304).
         self.touched: set[str] = set()
         self.added: dict[str, Article] = {}
@@ -277,11 +290,20 @@ class _KeyIndex:
     def ids(self) -> dict[str, int]:
         if self._ids is None:
             self._ids = {}
-            for article_id, url in self.session.execute(select(Article.id, Article.url)):
+            rows = self.session.execute(select(Article.id, Article.url, Article.published_at))
+            for article_id, url, published in rows:
                 key = article_key(url)
                 if key is not None:
                     self._ids[key] = article_id
+                    self._published[key] = published
         return self._ids
+
+    def in_span(self, key: str | None) -> bool:
+        """Whether the stored article of ``key`` was published within the run's span."""
+        if self.span.is_everything:
+            return True
+        self.ids()
+        return self._published.get(key or "") in self.span
 
     def get(self, key: str | None) -> Article | None:
         if key:
@@ -292,6 +314,8 @@ class _KeyIndex:
         return self.session.get(Article, article_id) if article_id is not None else None
 
     def add(self, key: str, article: Article) -> None:
+        self.ids()
+        self._published[key] = article.published_at
         if article.id is None:
             self.added[key] = article
         else:
@@ -316,82 +340,3 @@ def _remember_source(session: Session, item: SourceItem, now: datetime) -> None:
     doc.http_last_modified = item.last_modified
     doc.lastmod = parse_instant(item.lastmod)
     doc.fetched_at = now
-
-
-def start_crawl_run(
-    session: Session, *, source_url: str, since: str | None, until: str | None, now: datetime
-) -> CrawlRun:
-    run = CrawlRun(source_url=source_url, since=since, until=until, started_at=now)
-    session.add(run)
-    session.flush()
-    return run
-
-
-def last_successful_crawl(session: Session) -> CrawlRun | None:
-    return session.scalar(
-        select(CrawlRun)
-        .where(CrawlRun.status == CrawlStatus.SUCCESS)
-        .order_by(CrawlRun.started_at.desc())
-    )
-
-
-def replace_topics(
-    session: Session,
-    article: Article,
-    decisions: Sequence[Any],
-    version: str,
-    *,
-    clear: bool = True,
-) -> None:
-    """Replace an article's topics with ``decisions`` (objects with topic, score, evidence).
-
-    ``clear=False`` when the caller already deleted the old rows of a whole batch at once.
-    """
-    if clear:
-        session.execute(delete(ArticleTopic).where(ArticleTopic.article_id == article.id))
-    for decision in decisions:
-        session.add(
-            ArticleTopic(
-                article_id=article.id,
-                topic=decision.topic,
-                score=round(float(decision.score), 4),
-                evidence=list(decision.evidence),
-                taxonomy_version=version,
-            )
-        )
-    article.taxonomy_version = version
-
-
-def replace_events(
-    session: Session, article: Article, events: Sequence[Any], version: str, *, clear: bool = True
-) -> int:
-    """Replace an article's events with ``events`` (``pipelines.events.ExtractedEvent``)."""
-    if clear:
-        session.execute(delete(Event).where(Event.article_id == article.id))
-    seen: set[tuple[str, str]] = set()
-    for event in events:
-        if (event.kind, event.key) in seen:
-            continue
-        seen.add((event.kind, event.key))
-        session.add(
-            Event(
-                article_id=article.id,
-                kind=event.kind,
-                name=event.name,
-                event_key=event.key,
-                date_text=event.date_text,
-                start_date=event.start_date.isoformat() if event.start_date else None,
-                end_date=event.end_date.isoformat() if event.end_date else None,
-                place=event.place,
-                organisers=list(event.organisers),
-                proposers=list(event.proposers),
-                summary=event.summary,
-                evidence=event.evidence,
-            )
-        )
-    article.events_version = version
-    return len(seen)
-
-
-def count_rows(session: Session, model: type[Any]) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)

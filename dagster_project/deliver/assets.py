@@ -4,14 +4,16 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from pipelines.core.statuses import DeliveryOutcomeStatus
 from pipelines.delivery import DeliveryOutcome, deliver_digest
+from pipelines.digest import DigestLabels
 
-from ..resources import DatabaseResource, SlackResource
+from ..resources import DatabaseResource, SlackResource, TaxonomyResource
 
 
 def outcome_metadata(outcome: DeliveryOutcome) -> dict[str, object]:
     return {
-        "status": outcome.status,
+        "status": str(outcome.status),
         "digest_id": outcome.digest_id or 0,
         "events": outcome.events,
         "articles": outcome.articles,
@@ -23,9 +25,12 @@ def outcome_metadata(outcome: DeliveryOutcome) -> dict[str, object]:
 
 @dg.asset(group_name="deliver", kinds={"slack"}, deps=["article_topics", "events"])
 def slack_digest(
-    context: dg.AssetExecutionContext, database: DatabaseResource, slack: SlackResource
+    context: dg.AssetExecutionContext,
+    database: DatabaseResource,
+    slack: SlackResource,
+    taxonomy: TaxonomyResource,
 ) -> dg.MaterializeResult:
-    """The daily Slack digest: new conferences, alliances and proposals on the three topics."""
+    """The daily Slack digest: new conferences, alliances and proposals on the topics."""
     outcome = deliver_digest(
         database.factory,
         sender=slack.sender(),
@@ -33,14 +38,15 @@ def slack_digest(
         now=datetime.now(UTC),
         send_empty=slack.send_empty,
         preview_path=slack.preview_path,
+        labels=DigestLabels.from_taxonomy(taxonomy.load()),
     )
     for note in outcome.notes:
         context.log.info(note)
-    if outcome.status == "failed":
+    if outcome.status == DeliveryOutcomeStatus.FAILED:
         raise dg.Failure(
             description=f"digest not delivered: {outcome.error}",
             metadata=outcome_metadata(outcome),
         )
-    if outcome.status == "preview":
+    if outcome.status == DeliveryOutcomeStatus.PREVIEW:
         context.log.info(f"no SLACK_BOT_TOKEN: digest preview written to {outcome.blocks_path}")
     return dg.MaterializeResult(metadata=outcome_metadata(outcome))

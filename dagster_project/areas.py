@@ -1,0 +1,14 @@
+"""The areas of the project, each owning its Definitions (assets, checks, sensors, schedules)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from . import analyse, crawl, deliver, operations, store
+
+AREAS = (crawl, store, analyse, deliver, operations)
+
+
+def area_definitions() -> dg.Definitions:
+    """Every area's definitions merged, without resources."""
+    return dg.Definitions.merge(*(area.defs for area in AREAS))

@@ -1,1 +1,0 @@
-"""Assets of cqmonitor, from the crawl to the Slack digest."""

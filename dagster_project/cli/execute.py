@@ -1,0 +1,128 @@
+"""One pass of the asset graph in process: what ``cqmonitor run`` and ``demo`` execute.
+
+``dg.materialize`` runs the same asset definitions the UI shows, with resources built from the
+one settings object. A window runs its months as one partition range narrowed to its days (a
+backfill); no window runs incrementally over every month.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import dagster as dg
+from sqlalchemy.exc import SQLAlchemyError
+
+from pipelines.core.instants import cst_day
+from pipelines.settings import SettingError, Settings
+from pipelines.storage.crawls import last_successful_crawl
+from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
+from pipelines.window import parse_day
+
+from ..areas import area_definitions
+from ..errors import failure_reason
+from ..partitions import FIRST_DAY, PARTITIONED_ASSETS, range_tags, scope_config
+from ..resources import build_resources
+
+DIGEST_ASSET = "slack_digest"
+
+
+def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
+    try:
+        events = result.asset_materializations_for_node(asset)
+    except Exception:  # noqa: BLE001 - an asset that did not run has no materialization
+        return {}
+    if not events:
+        return {}
+    return {key: getattr(value, "value", value) for key, value in events[-1].metadata.items()}
+
+
+def check_database(settings: Settings) -> datetime | None:
+    """Migrate the database and return the start of the last successful crawl, if any."""
+    try:
+        migrate(settings.database_url)
+        engine = make_engine(settings.database_url)
+        with session_scope(session_factory(engine)) as session:
+            last = last_successful_crawl(session)
+            started = last.started_at if last else None
+        engine.dispose()
+    except SQLAlchemyError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise SettingError("CQMONITOR_DATABASE_URL", f"cannot use the database: {first}") from exc
+    return started
+
+
+def execute(
+    settings: Settings,
+    *,
+    since: str | None,
+    until: str | None,
+    digest: bool = True,
+    preview_only: bool = False,
+    log_level: str = "CRITICAL",
+    crawl_settings: dict[str, str] | None = None,
+) -> tuple[bool, dict[str, dict[str, Any]], str]:
+    """Materialize the asset graph once; return (success, metadata per asset, failure reason)."""
+    today = cst_day(datetime.now(UTC))
+    first_day = date.fromisoformat(FIRST_DAY)
+    first = parse_day(since, "--since")
+    last = parse_day(until, "--until")
+    check_database(settings)
+    if first is not None and first < first_day:
+        raise ValueError(f"--since {first} is before the first partition, {FIRST_DAY}")
+    if first is None:
+        # Incremental: every month, so that an edit of an old article is stored in its month.
+        tags, config = (
+            range_tags(first_day, today),
+            scope_config(incremental=True, since=None, until=None),
+        )
+    else:
+        last = min(last or today, today)
+        if last < first:
+            raise ValueError(f"--until {last} is before --since {first}")
+        tags = range_tags(first, last)
+        config = scope_config(incremental=False, since=first, until=last)
+    selection = list(PARTITIONED_ASSETS) + ([DIGEST_ASSET] if digest else [])
+    definitions = area_definitions()
+    result = dg.materialize(
+        [*(definitions.assets or []), *(definitions.asset_checks or [])],
+        selection=selection,
+        resources=build_resources(
+            settings, preview_only=preview_only, crawl_settings=crawl_settings
+        ),
+        run_config={**config, "loggers": {"console": {"config": {"log_level": log_level}}}},
+        tags=tags,
+        raise_on_error=False,
+    )
+    metadata = {name: _metadata(result, name) for name in selection}
+    reason = "" if result.success else failure_reason(list(result.all_events))
+    return result.success, metadata, reason
+
+
+def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]:
+    """The run's summary: articles, crawl, events and digest, one line each."""
+    raw = metadata.get("raw_articles", {})
+    stored = metadata.get("articles", {})
+    events = metadata.get("events", {})
+    digest = metadata.get(DIGEST_ASSET, {})
+    lines = [
+        f"articles: seen {stored.get('seen', 0)}, new {stored.get('new', 0)}, "
+        f"updated {stored.get('updated', 0)}, failed {stored.get('failed', 0)} "
+        f"({stored.get('stored_total', 0)} stored in all)",
+        f"crawl: {raw.get('requests', 0)} requests, window {raw.get('window', '?')}, {wall:.1f} s",
+        f"events: {events.get('events_found', 0)} extracted from "
+        f"{events.get('articles_processed', 0)} articles {events.get('events_by_kind', {})}",
+    ]
+    if digest:
+        status = digest.get("status", "?")
+        verb = {
+            "sent": "sent",
+            "preview": "previewed (no SLACK_BOT_TOKEN)",
+            "empty": "sent (nothing new)",
+            "nothing": "nothing to send",
+        }.get(status, status)
+        lines.append(
+            f"digest: {verb}: {digest.get('events', 0)} events, "
+            f"{digest.get('articles', 0)} other articles, {digest.get('messages', 0)} message(s)"
+        )
+    return lines

@@ -1,0 +1,119 @@
+"""From crawl output to stored rows: the ``articles`` table."""
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from pipelines.core import stats as keys
+from pipelines.core.items import CrawlItem, item_from_record
+from pipelines.monitoring import assess_crawl, dropped_by_reason, requests_by_status
+from pipelines.storage.crawls import crawls_to_store, record_stored
+from pipelines.storage.ingest import apply_crawl_items
+from pipelines.storage.models import Article
+from pipelines.storage.queries import count_rows, newest_titles
+
+from ..partitions import ScopeConfig, publication_months, run_scope
+from ..resources import DatabaseResource
+
+
+def _items(path: str) -> list[CrawlItem]:
+    file = Path(path)
+    if not file.exists():
+        return []
+    with file.open(encoding="utf-8") as handle:
+        return [item_from_record(json.loads(line)) for line in handle if line.strip()]
+
+
+def _markdown_titles(rows: list[tuple[str, str]]) -> str:
+    if not rows:
+        return "_no new or updated article_"
+    return "\n".join(f"- [{title}]({url})" for title, url in rows)
+
+
+@dg.asset(
+    group_name="store",
+    kinds={"sqlalchemy"},
+    partitions_def=publication_months,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=["raw_articles"],
+)
+def articles(
+    context: dg.AssetExecutionContext, config: ScopeConfig, database: DatabaseResource
+) -> dg.MaterializeResult:
+    """Cleaned articles upserted into the ``articles`` table, keyed on the canonical URL."""
+    scope = run_scope(context, config)
+    totals: Counter[str] = Counter(seen=0, new=0, updated=0, unchanged=0, failed=0)
+    statuses: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    coverage: dict[str, float] = {}
+    problems: list[str] = []
+    changed: list[int] = []
+    with database.session() as session:
+        # Every crawl not yet stored: this run's, and any whose store step failed earlier.
+        pending = crawls_to_store(session)
+        for run in pending:
+            stats = dict(run.stats or {})
+            health = assess_crawl(stats)
+            result = apply_crawl_items(
+                session, _items(run.items_path or ""), now=datetime.now(UTC), span=scope.span
+            )
+            failed = len(result.failed) + len(result.rejected)
+            record_stored(
+                run,
+                seen=result.seen,
+                new=len(result.new_ids),
+                updated=len(result.updated_ids),
+                unchanged=result.unchanged,
+                failed=failed,
+                status=health.status,
+                extra_stats={
+                    keys.HEALTH_COVERAGE: health.coverage,
+                    keys.HEALTH_PROBLEMS: health.problems,
+                    keys.HEALTH_OUTSIDE_SPAN: result.outside_span,
+                },
+                message="; ".join(health.problems) or None,
+                now=datetime.now(UTC),
+            )
+            for failure in result.failed + result.rejected:
+                context.log.warning(f"failed: {failure.get('url')}: {failure.get('reason')}")
+            totals.update(
+                seen=result.seen,
+                new=len(result.new_ids),
+                updated=len(result.updated_ids),
+                unchanged=result.unchanged,
+                failed=failed,
+                outside_span=result.outside_span,
+            )
+            statuses.update(requests_by_status(stats))
+            dropped.update(dropped_by_reason(stats))
+            coverage = health.coverage or coverage
+            problems += health.problems
+            changed += result.changed_ids
+        newest = newest_titles(session, changed)
+        total = count_rows(session, Article)
+    metadata: dict[str, Any] = {
+        **{name: int(n) for name, n in totals.items()},
+        "scope": scope.describe(),
+        "crawls_stored": len(pending),
+        "stored_total": total,
+        "requests_by_status": dg.MetadataValue.json(dict(statuses)),
+        "dropped_by_reason": dg.MetadataValue.json(dict(dropped)),
+        "field_coverage": dg.MetadataValue.json(coverage),
+        "crawl_health": "failed" if problems else "success",
+        "newest": dg.MetadataValue.md(_markdown_titles(newest)),
+    }
+    if totals["outside_span"]:
+        context.log.info(
+            f"{totals['outside_span']} crawled article(s) published outside {scope.describe()} "
+            "left unstored: a run of their days stores them"
+        )
+    if problems:
+        # The rows are stored; the run is flagged so that an operator looks at the site.
+        raise dg.Failure(
+            description="crawl flagged as failed: " + "; ".join(problems), metadata=metadata
+        )
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,111 @@
+"""What is pending delivery, read from the ledger into digest content."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pipelines.digest import (
+    DigestArticle,
+    DigestContent,
+    DigestEvent,
+    DigestLabels,
+    DigestLink,
+    default_labels,
+)
+from pipelines.storage.ledger import pending_article_rows, pending_event_rows, topics_of
+from pipelines.storage.models import Event
+
+_SUMMARY_CHARS = 200
+
+
+def _first_sentence(text: str, limit: int = _SUMMARY_CHARS) -> str:
+    text = " ".join((text or "").split())
+    for stop in (". ", "! ", "? ", "。"):
+        at = text.find(stop)
+        if 0 < at < limit:
+            return text[: at + 1].strip()
+    if len(text) <= limit:
+        return text
+    # A teaser of the body, visibly shortened: the link carries the whole article.
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _unique(values: Iterable[Any]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for value in values:
+        text = " ".join(str(value or "").split())
+        if text and text.casefold() not in {k.casefold() for k in seen}:
+            seen[text] = None
+    return tuple(seen)
+
+
+def collect_pending(
+    session: Session, *, now: datetime, labels: DigestLabels | None = None
+) -> DigestContent:
+    """Events and topic articles not yet delivered (nor claimed by a digest in progress).
+
+    Only articles with at least one topic count; an event reported by several articles is one
+    item, with every topic article's link. ``labels`` name and order topics and kinds (default:
+    the packaged taxonomy's).
+    """
+    labels = labels or default_labels()
+    event_rows = pending_event_rows(session)
+    article_rows = pending_article_rows(session)
+    topics = topics_of(session, {row[4] for row in event_rows} | {a.id for a in article_rows})
+
+    groups: dict[tuple[str, str], list[Any]] = {}
+    published: list[datetime] = []
+    for row in event_rows:
+        groups.setdefault((row[0].kind, row[0].event_key), []).append(row)
+        published.append(row[3])
+
+    events = []
+    for (kind, key), rows in groups.items():
+        evs: list[Event] = [r[0] for r in rows]
+
+        def first(attr: str, evs: list[Event] = evs) -> str | None:
+            return next((getattr(e, attr) for e in evs if (getattr(e, attr) or "").strip()), None)
+
+        links: dict[str, DigestLink] = {}
+        for r in rows:
+            links.setdefault(r[1], DigestLink(url=r[1], title=r[2]))
+        events.append(
+            DigestEvent(
+                kind=kind,
+                name=first("name") or key,
+                key=key,
+                topics=labels.ordered_topics(t for r in rows for t in topics.get(r[4], ())),
+                date_text=first("date_text"),
+                place=first("place"),
+                organisers=_unique(o for e in evs for o in (e.organisers or ())),
+                proposers=_unique(p for e in evs for p in (e.proposers or ())),
+                summary=first("summary") or "",
+                links=tuple(links.values()),
+                start_date=first("start_date"),
+                end_date=first("end_date"),
+            )
+        )
+
+    articles = []
+    for art in article_rows:
+        published.append(art.published_at)
+        articles.append(
+            DigestArticle(
+                url=art.url,
+                title=art.title,
+                topics=labels.ordered_topics(topics.get(art.id, ())),
+                summary=_first_sentence(art.body_text),
+            )
+        )
+    return DigestContent(
+        window_start=min(published) if published else None,
+        window_end=max(published) if published else None,
+        events=tuple(events),
+        other_articles=tuple(articles),
+        generated_at=now,
+        labels=labels,
+    )

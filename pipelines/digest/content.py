@@ -1,0 +1,164 @@
+"""What a digest holds: events, other topic articles and the labels to name them by.
+
+Plain dataclasses, filled from the database by ``pipelines.delivery`` and rendered by
+``pipelines.digest.render``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from pipelines.core.statuses import DigestItemType
+from pipelines.taxonomy import Taxonomy, load_taxonomy
+
+ITEM_EVENT = DigestItemType.EVENT
+ITEM_ARTICLE = DigestItemType.ARTICLE
+
+DEFAULT_TITLE = "cqmonitor digest"
+
+
+def _plural_noun(word: str) -> str:
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+@dataclass(frozen=True)
+class DigestLabels:
+    """How the digest names topics and event kinds, in the taxonomy's order.
+
+    ``topics`` pairs each topic key with its label (``label`` in taxonomy.yaml); an event kind
+    is named after its key (``trade_fair``: "trade fair", heading "Trade fairs").
+    """
+
+    topics: tuple[tuple[str, str], ...]
+    kinds: tuple[str, ...]
+
+    @classmethod
+    def from_taxonomy(cls, taxonomy: Taxonomy) -> DigestLabels:
+        return cls(
+            topics=tuple((key, spec.label or key) for key, spec in taxonomy.topics.items()),
+            kinds=tuple(taxonomy.events.kinds),
+        )
+
+    def topic(self, key: str) -> str:
+        return dict(self.topics).get(key, key)
+
+    def topic_names(self, keys: Iterable[str]) -> str:
+        return ", ".join(self.topic(k) for k in keys)
+
+    def topics_sentence(self, conjunction: str = "or") -> str:
+        names = [label for _key, label in self.topics]
+        if len(names) < 2:
+            return "".join(names)
+        return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+    def ordered_topics(self, keys: Iterable[str]) -> tuple[str, ...]:
+        """``keys`` in the taxonomy's order, unknown ones (an older taxonomy's) last."""
+        found = set(keys)
+        known = [key for key, _label in self.topics]
+        return tuple(k for k in known if k in found) + tuple(sorted(found - set(known)))
+
+    def singular(self, kind: str) -> str:
+        return kind.replace("_", " ")
+
+    def plural(self, kind: str) -> str:
+        return _plural_noun(self.singular(kind))
+
+    def heading(self, kind: str) -> str:
+        plural = self.plural(kind)
+        return plural[:1].upper() + plural[1:]
+
+    def rank(self, kind: str) -> int:
+        return self.kinds.index(kind) if kind in self.kinds else len(self.kinds)
+
+
+@lru_cache(maxsize=1)
+def default_labels() -> DigestLabels:
+    """The labels of the packaged taxonomy."""
+    return DigestLabels.from_taxonomy(load_taxonomy())
+
+
+@dataclass(frozen=True)
+class DigestLink:
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class DigestEvent:
+    """One event, however many articles reported it (``links`` has one entry per article)."""
+
+    kind: str
+    name: str
+    key: str
+    topics: tuple[str, ...] = ()
+    date_text: str | None = None
+    place: str | None = None
+    organisers: tuple[str, ...] = ()
+    proposers: tuple[str, ...] = ()
+    summary: str = ""
+    links: tuple[DigestLink, ...] = ()
+    start_date: str | None = None
+    end_date: str | None = None
+
+    @property
+    def item_key(self) -> str:
+        return event_item_key(self.kind, self.key)
+
+
+@dataclass(frozen=True)
+class DigestArticle:
+    """An article on a topic that reports no event."""
+
+    url: str
+    title: str
+    topics: tuple[str, ...] = ()
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class DigestContent:
+    window_start: datetime | None
+    window_end: datetime | None
+    events: tuple[DigestEvent, ...] = ()
+    other_articles: tuple[DigestArticle, ...] = ()
+    generated_at: datetime | None = None
+    labels: DigestLabels = field(default_factory=default_labels)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.events and not self.other_articles
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """One Slack message of a digest; ``items`` are the (item_type, item_key) it carries."""
+
+    blocks: list[dict[str, Any]]
+    text: str
+    items: tuple[tuple[str, str], ...] = ()
+    part: int = 1
+    parts: int = 1
+
+
+def event_item_key(kind: str, event_key: str) -> str:
+    return f"{kind}:{event_key}"
+
+
+def ordered_events(content: DigestContent) -> list[DigestEvent]:
+    """Events in digest order: by the taxonomy's kind order, stable within a kind."""
+    return sorted(content.events, key=lambda ev: content.labels.rank(ev.kind))
+
+
+def content_items(content: DigestContent) -> list[tuple[str, str]]:
+    """Every deliverable item of ``content``, in digest order."""
+    items: list[tuple[str, str]] = [(ITEM_EVENT, ev.item_key) for ev in ordered_events(content)]
+    items += [(ITEM_ARTICLE, art.url) for art in content.other_articles]
+    return items

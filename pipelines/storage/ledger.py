@@ -1,0 +1,185 @@
+"""The delivery ledger: digests and their item claims, the SQL behind once-only delivery.
+
+Every item of a digest (an event, or a topic article without an event) has one ``deliveries``
+row, unique on (item_type, item_key): inserting it is the claim, so two runs at once cannot
+both take an item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy.orm import Session
+
+from pipelines.core.statuses import (
+    UNSETTLED_DIGEST,
+    DeliveryStatus,
+    DigestItemType,
+    DigestStatus,
+)
+from pipelines.storage.models import Article, ArticleTopic, Delivery, Digest, Event
+
+_CLAIM_CHUNK = 500
+
+
+def pending_event_rows(session: Session) -> list[Any]:
+    """(event, url, title, published_at, article id) of events of topic articles not yet
+    claimed, oldest article first."""
+    on_topic = exists().where(ArticleTopic.article_id == Article.id)
+    taken = exists().where(
+        and_(
+            Delivery.item_type == DigestItemType.EVENT,
+            Delivery.item_key == Event.kind + ":" + Event.event_key,
+        )
+    )
+    return list(
+        session.execute(
+            select(Event, Article.url, Article.title, Article.published_at, Article.id)
+            .join(Article, Event.article_id == Article.id)
+            .where(on_topic, ~taken)
+            .order_by(Article.published_at, Article.id, Event.id)
+        ).all()
+    )
+
+
+def pending_article_rows(session: Session) -> list[Article]:
+    """Topic articles reporting no event and not yet claimed, oldest first."""
+    on_topic = exists().where(ArticleTopic.article_id == Article.id)
+    has_event = exists().where(Event.article_id == Article.id)
+    taken = exists().where(
+        and_(Delivery.item_type == DigestItemType.ARTICLE, Delivery.item_key == Article.url)
+    )
+    return list(
+        session.scalars(
+            select(Article)
+            .where(on_topic, ~has_event, ~taken)
+            .order_by(Article.published_at, Article.id)
+        )
+    )
+
+
+def topics_of(session: Session, article_ids: Iterable[int]) -> dict[int, list[str]]:
+    ids = set(article_ids)
+    topics: dict[int, list[str]] = {}
+    if ids:
+        rows = session.execute(
+            select(ArticleTopic.article_id, ArticleTopic.topic).where(
+                ArticleTopic.article_id.in_(ids)
+            )
+        )
+        for article_id, topic in rows:
+            topics.setdefault(article_id, []).append(topic)
+    return topics
+
+
+def new_digest(session: Session, *, channel: str, now: datetime) -> Digest:
+    digest = Digest(created_at=now, status=DigestStatus.PENDING, channel=channel)
+    session.add(digest)
+    session.flush()
+    return digest
+
+
+def claim_items(
+    session: Session, digest_id: int, items: Sequence[tuple[str, str]], now: datetime
+) -> set[tuple[str, str]]:
+    """Claim ``items`` for the digest; returns the ones it got (a concurrent run may hold some)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - check_database_url admits only these two
+        raise RuntimeError(f"unsupported database {dialect!r}")
+    rows = [
+        {
+            "item_type": t,
+            "item_key": k,
+            "digest_id": digest_id,
+            "status": DeliveryStatus.CLAIMED,
+            "claimed_at": now,
+        }
+        for t, k in items
+    ]
+    for start in range(0, len(rows), _CLAIM_CHUNK):
+        stmt = insert(Delivery).values(rows[start : start + _CLAIM_CHUNK])
+        # The loser of a race for an item silently does not get it.
+        session.execute(stmt.on_conflict_do_nothing(index_elements=["item_type", "item_key"]))
+    return {
+        (t, k)
+        for t, k in session.execute(
+            select(Delivery.item_type, Delivery.item_key).where(Delivery.digest_id == digest_id)
+        )
+    }
+
+
+def mark_delivered(
+    session: Session, digest_id: int, items: Iterable[Sequence[str]], ts: str, now: datetime
+) -> None:
+    """Slack accepted the message ``ts`` holding ``items``."""
+    for item_type, item_key in (tuple(i) for i in items):
+        session.execute(
+            update(Delivery)
+            .where(
+                Delivery.digest_id == digest_id,
+                Delivery.item_type == item_type,
+                Delivery.item_key == item_key,
+            )
+            .values(status=DeliveryStatus.DELIVERED, message_ts=ts, delivered_at=now)
+        )
+    digest = session.get(Digest, digest_id)
+    assert digest is not None
+    digest.message_ts = [*(digest.message_ts or []), ts]
+
+
+def release_claims(session: Session, digest_id: int, items: Iterable[Sequence[str]]) -> None:
+    """Delete this digest's claims of ``items``: they are pending again."""
+    for item_type, item_key in (tuple(i) for i in items):
+        session.execute(
+            delete(Delivery).where(
+                Delivery.digest_id == digest_id,
+                Delivery.item_type == item_type,
+                Delivery.item_key == item_key,
+                Delivery.status == DeliveryStatus.CLAIMED,
+            )
+        )
+
+
+def finish_digest(
+    session: Session,
+    digest_id: int,
+    *,
+    status: DigestStatus,
+    error: str | None,
+    now: datetime | None,
+) -> None:
+    digest = session.get(Digest, digest_id)
+    assert digest is not None
+    digest.status = status
+    digest.error = error
+    if now is not None:
+        digest.sent_at = now
+
+
+def unsettled_digests(
+    session: Session, channel: str
+) -> list[tuple[int, str, str | None, datetime]]:
+    """(id, status, error, created_at) of the channel's digests not known sent or failed."""
+    return [
+        (d.id, d.status, d.error, d.created_at)
+        for d in session.scalars(
+            select(Digest).where(Digest.status.in_(UNSETTLED_DIGEST), Digest.channel == channel)
+        )
+    ]
+
+
+def take_over_digest(session: Session, digest_id: int, status: str) -> bool:
+    """Mark an unsettled digest as being recovered by this run; False if another run was first."""
+    taken = session.execute(
+        update(Digest)
+        .where(Digest.id == digest_id, Digest.status == status)
+        .values(status=DigestStatus.RECOVERING)
+    ).rowcount  # type: ignore[attr-defined]
+    return taken == 1

@@ -1,0 +1,103 @@
+"""Read-only questions operators and data-quality checks ask of the database."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from pipelines.core.urls import article_key
+from pipelines.storage.models import Article, ArticleTopic, Event
+
+
+def count_rows(session: Session, model: type[Any]) -> int:
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def duplicate_articles(session: Session) -> dict[str, list[str]]:
+    """Stored URLs that are one article (scheme, host, AMP ...), by article key."""
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for (url,) in session.execute(select(Article.url)):
+        by_key[article_key(url) or url].append(url)
+    return {key: urls for key, urls in by_key.items() if len(urls) > 1}
+
+
+def incomplete_articles(session: Session) -> list[str]:
+    """URLs of articles lacking a title, a publication instant or a body."""
+    return list(
+        session.scalars(
+            select(Article.url).where(
+                or_(
+                    func.length(func.trim(Article.title)) == 0,
+                    func.length(func.trim(Article.body_text)) == 0,
+                    Article.published_at.is_(None),
+                )
+            )
+        )
+    )
+
+
+def articles_per_topic(session: Session) -> dict[str, int]:
+    rows = session.execute(select(ArticleTopic.topic, func.count()).group_by(ArticleTopic.topic))
+    return {topic: int(n) for topic, n in rows}
+
+
+def events_per_kind(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Event.kind, func.count()).group_by(Event.kind))
+    return {kind: int(n) for kind, n in rows}
+
+
+def _orphans(session: Session, table: type[ArticleTopic] | type[Event]) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(table)
+            .where(table.article_id.not_in(select(Article.id)))
+        )
+        or 0
+    )
+
+
+def _count_where(session: Session, model: type[Any], *conditions: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0)
+
+
+def topic_problems(session: Session, topics: Collection[str]) -> dict[str, int]:
+    """Topic rows with a label not in ``topics``, without evidence, or orphaned; articles
+    not yet classified."""
+    # JSON has no portable length(): count empty evidence lists in Python.
+    no_evidence = sum(1 for (ev,) in session.execute(select(ArticleTopic.evidence)) if not ev)
+    return {
+        "unknown_topic": _count_where(session, ArticleTopic, ArticleTopic.topic.not_in(topics)),
+        "without_evidence": no_evidence,
+        "orphans": _orphans(session, ArticleTopic),
+        "articles_not_classified": _count_where(
+            session, Article, Article.taxonomy_version.is_(None)
+        ),
+    }
+
+
+def event_problems(session: Session, kinds: Collection[str]) -> dict[str, int]:
+    """Events of a kind not in ``kinds``, unnamed, or orphaned; articles not yet extracted."""
+    return {
+        "unknown_kind": _count_where(session, Event, Event.kind.not_in(kinds)),
+        "unnamed": _count_where(session, Event, func.length(func.trim(Event.name)) == 0),
+        "orphans": _orphans(session, Event),
+        "articles_not_extracted": _count_where(session, Article, Article.events_version.is_(None)),
+    }
+
+
+def newest_titles(session: Session, ids: Sequence[int], limit: int = 10) -> list[tuple[str, str]]:
+    """(title, url) of the newest of the articles ``ids``."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Article.title, Article.url)
+        .where(Article.id.in_(list(ids)[:500]))
+        .order_by(Article.published_at.desc())
+        .limit(limit)
+    )
+    return [(title, url) for title, url in rows]
