@@ -9,7 +9,7 @@ drift, a warning ("body read by fallback on 28 of 28 pages: the site's markup ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,3 +148,23 @@ def assess_crawl(
     if health.problems:
         health.status = CrawlStatus.FAILED
     return health
+
+
+def drift_to_alert(drift: Sequence[str], alerted_before: Iterable[str]) -> list[str]:
+    """The drifting fields no alert has named yet in this spell of drift.
+
+    ``alerted_before`` are the fields the previous crawl that read pages had alerted: those still
+    drifting stay quiet (one alert per change of the site, not one per run); a field that
+    recovered and drifts again is news again.
+    """
+    already = set(alerted_before)
+    return [name for name in drift if name not in already]
+
+
+def drift_message(health: CrawlHealth) -> str:
+    """The one Slack alert of a spell of drift."""
+    return (
+        "The site's markup changed: the crawl still reads its pages, through the generic "
+        "fallbacks. " + "; ".join(health.warnings) + ". This is the first crawl to show it; "
+        "the next ones stay quiet while it lasts."
+    )
