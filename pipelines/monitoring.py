@@ -69,7 +69,10 @@ def field_path_counts(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
 def _judge_paths(
     health: CrawlHealth, stats: Mapping[str, Any], pages: int, fallback_share: float
 ) -> None:
-    for name, counts in field_path_counts(stats).items():
+    found = field_path_counts(stats)
+    order = [name for name in FIELD_LABELS if name in found]
+    for name in order + sorted(set(found) - set(order)):
+        counts = found[name]
         total = sum(counts.values()) or pages
         if not total:
             continue
