@@ -302,25 +302,21 @@ class GenericPage:
             return list(dict.fromkeys(found + names))
         return names
 
-    def categories(self) -> Field:
-        raw = self._embedded("articleSection", stories_only=True)
+    def _listed(self, embedded_key: str, metadata_key: str) -> Field:
+        """Words the publisher embedded (``articleSection``, ``keywords``), else trafilatura's."""
+        raw = self._embedded(embedded_key, stories_only=True)
         if _words(raw):
             return Field(_words(raw), "extruct", raw, fallback("extruct"))
-        meta = self.metadata
-        if meta is not None and _words(meta.categories):
-            return Field(
-                _words(meta.categories), "trafilatura", meta.categories, fallback("trafilatura")
-            )
+        found = getattr(self.metadata, metadata_key, None) if self.metadata is not None else None
+        if _words(found):
+            return Field(_words(found), "trafilatura", found, fallback("trafilatura"))
         return Field([], None, path=None)
 
+    def categories(self) -> Field:
+        return self._listed("articleSection", "categories")
+
     def tags(self) -> Field:
-        raw = self._embedded("keywords", stories_only=True)
-        if _words(raw):
-            return Field(_words(raw), "extruct", raw, fallback("extruct"))
-        meta = self.metadata
-        if meta is not None and _words(meta.tags):
-            return Field(_words(meta.tags), "trafilatura", meta.tags, fallback("trafilatura"))
-        return Field([], None, path=None)
+        return self._listed("keywords", "tags")
 
     def article_body(self) -> str | None:
         """The ``articleBody`` the publisher embedded in the page, if any."""

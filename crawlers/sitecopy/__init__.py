@@ -38,30 +38,26 @@ Command line: ``python -m crawlers.sitecopy serve [--port N] [--articles N] [--t
 """
 
 from .data import folded_copy, load_bundled_articles
-from .render import (
+from .markup import render_amp
+from .records import (
     CST,
     DEFAULT_SITE_URL,
-    ICHONGQING,
-    NEWSROOM,
     SHAPE_FLAGS,
-    THEMES,
     Page,
     article_captions,
     article_path,
     article_text,
     article_url,
-    build_site,
     edited_copy,
     encode_path,
     modified_at,
     page_key,
     published_at,
-    render_amp,
-    render_article,
     shifted_copy,
     slugify,
     to_eval_record,
 )
+from .render import ICHONGQING, NEWSROOM, THEMES, build_site, render_article
 from .server import RequestRecord, SiteServer
 from .synthetic import synthetic_articles
 

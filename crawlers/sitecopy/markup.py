@@ -234,15 +234,57 @@ def render_amp(article: Article, site_url: str = DEFAULT_SITE_URL) -> str:
 
 
 @dataclass(frozen=True)
+class ListingMarkup:
+    """How a theme writes a listing page around its teasers: the opening ``<main>`` tag and the
+    classes of the heading, the teasers' box and the pagination."""
+
+    main: str
+    heading: str
+    items: str
+    nav: str
+
+
+def listing_main(
+    markup: ListingMarkup, site: str, heading: str, teasers: str, nav: str, n: int
+) -> str:
+    """The ``<main>`` of one listing page: heading, teasers, the ad slot, pagination."""
+    return (
+        f"{markup.main}\n"
+        f'<h1 class="{markup.heading}">{esc(heading)}</h1>\n'
+        f'<div class="{markup.items}">\n{teasers}\n</div>\n'
+        f'<div class="ad-slot"><a href="{site}/ads/click/?campaign=tour-{n}" rel="sponsored">'
+        '<img src="/wp-content/uploads/ad-tour.jpg" alt="Advertisement"></a></div>\n'
+        f'<nav class="{markup.nav}">{nav}</nav>\n</main>'
+    )
+
+
+def page_links(url: str) -> list[str]:
+    """The article page's canonical and AMP links."""
+    return [f'<link rel="canonical" href="{url}">', f'<link rel="amphtml" href="{url}amp/">']
+
+
+def opengraph(article: Article, url: str, title: str) -> list[str]:
+    """The OpenGraph tags every theme's article page has (dates are a theme's choice)."""
+    return [
+        '<meta property="og:type" content="article">',
+        f'<meta property="og:title" content="{title}">',
+        f'<meta property="og:description" content="{esc(excerpt(article))}">',
+        f'<meta property="og:url" content="{url}">',
+        '<meta property="og:site_name" content="iChongqing">',
+    ]
+
+
+@dataclass(frozen=True)
 class Theme:
     """One WordPress theme of the copy: the page around the text, the article page, listings.
 
     ``document(site, title, head, main, body_class)``, ``article(article, site, related)``,
-    ``listing(site, heading, articles, pagination, page_number)`` (the listing's ``<main>``).
+    ``teaser(article, site)`` (one listed post) and ``listing`` (the listing's markup).
     """
 
     name: str
     suffix: str
     document: Callable[[str, str, str, str, str], str]
     article: Callable[[Article, str, Sequence[Article]], str]
-    listing: Callable[[str, str, Sequence[Article], str, int], str]
+    teaser: Callable[[Article, str], str]
+    listing: ListingMarkup

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-from .markup import Theme, cdata, esc, excerpt, iso, xml_text
+from .markup import Theme, cdata, esc, excerpt, iso, listing_main, xml_text
 from .records import (
     HTML,
     STATIC_LASTMOD,
@@ -53,7 +53,8 @@ def listing_pages(
                 f'<a class="next page-numbers" href="{site}{encode_path(f"{base}page/{n + 1}/")}">'
                 "Next</a>"
             )
-        main = theme.listing(site, heading, chunk, "".join(nav), n)
+        teasers = "\n".join(theme.teaser(a, site) for a in chunk)
+        main = listing_main(theme.listing, site, heading, teasers, "".join(nav), n)
         title = esc(heading) + (f" - Page {n}" if n > 1 else "") + theme.suffix
         head = f'<link rel="canonical" href="{page_url}">\n'
         body = theme.document(site, title, head, main, "archive")

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from .render import HTML, Page, page_key
+from .records import HTML, Page, page_key
 
 PagesArg = Mapping[str, Page] | Callable[[str], Mapping[str, Page]] | None
 

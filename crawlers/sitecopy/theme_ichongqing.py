@@ -7,7 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from .markup import Theme, byline_date, content_html, esc, excerpt, iso, jsonld_script
+from .markup import (
+    ListingMarkup,
+    Theme,
+    byline_date,
+    content_html,
+    esc,
+    excerpt,
+    iso,
+    jsonld_script,
+    opengraph,
+    page_links,
+)
 from .records import (
     NAV_CATEGORIES,
     Article,
@@ -87,14 +98,9 @@ def render_article(article: Article, site: str, related: Sequence[Article] = ())
     url = article_url(article, site)
     title = article["title"]
     head = [
-        f'<link rel="canonical" href="{url}">',
-        f'<link rel="amphtml" href="{url}amp/">',
+        *page_links(url),
         '<meta property="og:locale" content="en_US">',
-        '<meta property="og:type" content="article">',
-        f'<meta property="og:title" content="{esc(title)}">',
-        f'<meta property="og:description" content="{esc(excerpt(article))}">',
-        f'<meta property="og:url" content="{url}">',
-        '<meta property="og:site_name" content="iChongqing">',
+        *opengraph(article, url, esc(title)),
     ]
     if shape["og_dates"]:
         head.append(
@@ -166,23 +172,16 @@ def _listing_item(article: Article, site: str) -> str:
     )
 
 
-def listing(site: str, heading: str, items: Sequence[Article], nav: str, n: int) -> str:
-    """The ``<main>`` of one listing page."""
-    news = "\n".join(_listing_item(a, site) for a in items)
-    return (
-        '<main id="main" class="site-main archive">\n'
-        f'<h1 class="archive-title">{esc(heading)}</h1>\n'
-        f'<div class="news-list">\n{news}\n</div>\n'
-        f'<div class="ad-slot"><a href="{site}/ads/click/?campaign=tour-{n}" rel="sponsored">'
-        '<img src="/wp-content/uploads/ad-tour.jpg" alt="Advertisement"></a></div>\n'
-        f'<nav class="pagination">{nav}</nav>\n</main>'
-    )
-
-
 THEME = Theme(
     name="ichongqing",
     suffix=SUFFIX,
     document=document,
     article=render_article,
-    listing=listing,
+    teaser=_listing_item,
+    listing=ListingMarkup(
+        main='<main id="main" class="site-main archive">',
+        heading="archive-title",
+        items="news-list",
+        nav="pagination",
+    ),
 )

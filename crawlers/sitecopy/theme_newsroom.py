@@ -15,7 +15,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 
-from .markup import ContentStyle, Theme, content_html, esc, excerpt, iso
+from .markup import (
+    ContentStyle,
+    ListingMarkup,
+    Theme,
+    content_html,
+    esc,
+    excerpt,
+    iso,
+    opengraph,
+    page_links,
+)
 from .records import (
     CST,
     NAV_CATEGORIES,
@@ -122,15 +132,15 @@ def render_article(article: Article, site: str, related: Sequence[Article] = ())
     url = article_url(article, site)
     title = article["title"]
     head = (
-        f'<link rel="canonical" href="{url}">\n'
-        f'<link rel="amphtml" href="{url}amp/">\n'
-        f"<link rel='shortlink' href='{site}/?p={article['post_id']}'>\n"
-        '<meta property="og:type" content="article">\n'
-        f'<meta property="og:title" content="{esc(title)}{SUFFIX}">\n'
-        f'<meta property="og:description" content="{esc(excerpt(article))}">\n'
-        f'<meta property="og:url" content="{url}">\n'
-        '<meta property="og:site_name" content="iChongqing">\n'
-        '<meta name="twitter:card" content="summary_large_image">\n'
+        "\n".join(
+            [
+                *page_links(url),
+                f"<link rel='shortlink' href='{site}/?p={article['post_id']}'>",
+                *opengraph(article, url, f"{esc(title)}{SUFFIX}"),
+                '<meta name="twitter:card" content="summary_large_image">',
+            ]
+        )
+        + "\n"
     )
     cats = list(article.get("categories", [])) or ["News"]
     cat_links = ", ".join(f'<a href="/category/{slugify(c)}/">{esc(c)}</a>' for c in cats)
@@ -176,23 +186,16 @@ def _teaser(article: Article, site: str) -> str:
     )
 
 
-def listing(site: str, heading: str, items: Sequence[Article], nav: str, n: int) -> str:
-    """The ``<main>`` of one listing page in this theme."""
-    teasers = "\n".join(_teaser(a, site) for a in items)
-    return (
-        '<main class="layout-main archive" role="main">\n'
-        f'<h1 class="archive-heading">{esc(heading)}</h1>\n'
-        f'<div class="teaser-grid">\n{teasers}\n</div>\n'
-        f'<div class="ad-slot"><a href="{site}/ads/click/?campaign=tour-{n}" rel="sponsored">'
-        '<img src="/wp-content/uploads/ad-tour.jpg" alt="Advertisement"></a></div>\n'
-        f'<nav class="pager">{nav}</nav>\n</main>'
-    )
-
-
 THEME = Theme(
     name="newsroom",
     suffix=SUFFIX,
     document=document,
     article=render_article,
-    listing=listing,
+    teaser=_teaser,
+    listing=ListingMarkup(
+        main='<main class="layout-main archive" role="main">',
+        heading="archive-heading",
+        items="teaser-grid",
+        nav="pager",
+    ),
 )
