@@ -28,6 +28,7 @@ ui-check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/classify.py
 	$(BIN)/python benchmarks/crawl.py
+	$(BIN)/python benchmarks/partitions.py
 
 dev: $(STAMP)
 	$(BIN)/dagster dev -w workspace.yaml

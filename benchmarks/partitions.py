@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -68,6 +69,7 @@ def daily_toy(first: str, last: str) -> float:
     """Wall seconds of one ranged run of two trivial assets over daily partitions."""
     import dagster as dg
 
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
     days = dg.DailyPartitionsDefinition(start_date="2015-01-01", timezone="Asia/Shanghai")
 
     @dg.asset(partitions_def=days, backfill_policy=dg.BackfillPolicy.single_run())

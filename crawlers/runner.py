@@ -69,7 +69,7 @@ def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) 
             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={request.concurrency}"]  # fmt: skip
     if request.delay <= 0:
         # Delay 0 is for a copy on loopback: throttling would only add sleeps.
-        args += ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False"]
+        args += ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY_JITTER=0"]
     args += ["-a", f"mode={'backfill' if request.backfill else 'incremental'}"]
     if request.since:
         args += ["-a", f"since={request.since.isoformat()}"]

@@ -20,6 +20,7 @@ FIRST_DAY = "2015-01-01"
 TIMEZONE = "Asia/Shanghai"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITIONED_ASSETS = ("raw_articles", "articles", "article_topics", "events")
 
 # end_offset=1: the current month can be materialized too (this month's news, before it ends).
 publication_months = dg.MonthlyPartitionsDefinition(
@@ -101,4 +102,12 @@ def scope_config(*, incremental: bool, since: date | None, until: date | None) -
     return {"ops": {name: {"config": values} for name in PARTITIONED_ASSETS}}
 
 
-PARTITIONED_ASSETS = ("raw_articles", "articles", "article_topics", "events")
+def partitioned(group: str, kind: str, *deps: str) -> dict[str, object]:
+    """Decorator arguments of a monthly-partitioned asset run as one range (single run)."""
+    return {
+        "group_name": group,
+        "kinds": {kind},
+        "partitions_def": publication_months,
+        "backfill_policy": dg.BackfillPolicy.single_run(),
+        "deps": list(deps),
+    }

@@ -15,7 +15,8 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from pipelines.storage.db import DatabaseURLError, check_database_url
-from pipelines.taxonomy import TaxonomyError, load_taxonomy
+from pipelines.subscriptions import Subscription, SubscriptionError, load_subscriptions
+from pipelines.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
 DEFAULT_SOURCE_URL = "https://www.ichongqing.info"
 DEFAULT_DATA_DIR = ".cqmonitor"
@@ -49,6 +50,7 @@ class Settings:
     slack_alert_channel: str = field(default="", metadata={"env": "CQMONITOR_SLACK_ALERT_CHANNEL"})
     slack_api_url: str = field(default="", metadata={"env": "SLACK_API_URL"})
     taxonomy_path: str = field(default="", metadata={"env": "CQMONITOR_TAXONOMY"})
+    subscriptions_path: str = field(default="", metadata={"env": "CQMONITOR_SUBSCRIPTIONS"})
     # An empty day posts nothing unless asked for a one-line "nothing new".
     slack_send_empty: bool = field(default=False, metadata={"env": "CQMONITOR_SLACK_SEND_EMPTY"})
     ui_url: str = field(
@@ -97,7 +99,7 @@ class Settings:
             raise SettingError("CQMONITOR_DATABASE_URL", str(exc).split(": ", 1)[-1]) from exc
         if self.delay < 0:
             raise SettingError("CQMONITOR_DOWNLOAD_DELAY", f"must be >= 0, got {self.delay}")
-        if self.slack_token and not self.slack_channel:
+        if self.slack_token and not self.slack_channel and not self.subscriptions_path:
             raise SettingError(
                 "CQMONITOR_SLACK_CHANNEL", "SLACK_BOT_TOKEN is set but no channel to post to"
             )
@@ -107,14 +109,29 @@ class Settings:
         ):
             if url and urlsplit(url).scheme not in ("http", "https"):
                 raise SettingError(name, f"not an http(s) URL: {url!r}")
-        if self.taxonomy_path:
-            if not Path(self.taxonomy_path).is_file():
-                raise SettingError("CQMONITOR_TAXONOMY", f"no such file: {self.taxonomy_path}")
-            try:
-                load_taxonomy(self.taxonomy_path)
-            except TaxonomyError as exc:
-                raise SettingError("CQMONITOR_TAXONOMY", str(exc)) from exc
+        if self.taxonomy_path and not Path(self.taxonomy_path).is_file():
+            raise SettingError("CQMONITOR_TAXONOMY", f"no such file: {self.taxonomy_path}")
+        self.taxonomy()
+        self.subscriptions()
         return replace(self, database_url=database_url)
+
+    def taxonomy(self) -> Taxonomy:
+        """The taxonomy in force (``CQMONITOR_TAXONOMY``, else the packaged one)."""
+        try:
+            return load_taxonomy(self.taxonomy_path or None)
+        except TaxonomyError as exc:
+            raise SettingError("CQMONITOR_TAXONOMY", str(exc)) from exc
+
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        """Who gets what (``CQMONITOR_SUBSCRIPTIONS``; without it, ``default`` to the channel)."""
+        try:
+            return load_subscriptions(
+                self.subscriptions_path or None,
+                self.taxonomy(),
+                default_channel=self.slack_channel,
+            )
+        except SubscriptionError as exc:
+            raise SettingError("CQMONITOR_SUBSCRIPTIONS", str(exc)) from exc
 
     @property
     def crawl_dir(self) -> str:

@@ -444,12 +444,12 @@ def test_items_claimed_by_a_concurrent_run_are_skipped(
     db: Db, slack: SlackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_basic(db)
-    import pipelines.delivery.claims as claims
+    import pipelines.delivery.plans as plans
 
-    real_collect = claims.collect_pending
+    real_collect = plans.collect_pending
 
-    def collect_then_lose_one(session: Session, *, now: datetime, labels: Any = None) -> Any:
-        content = real_collect(session, now=now, labels=labels)
+    def collect_then_lose_one(session: Session, **kwargs: Any) -> Any:
+        content = real_collect(session, **kwargs)
         # Another run claims the alliance between our read and our claim.
         with session_scope(db.factory) as other:
             rival = Digest(created_at=NOW, status="posting", channel=CHANNEL)
@@ -464,7 +464,7 @@ def test_items_claimed_by_a_concurrent_run_are_skipped(
             )
         return content
 
-    monkeypatch.setattr(claims, "collect_pending", collect_then_lose_one)
+    monkeypatch.setattr(plans, "collect_pending", collect_then_lose_one)
     outcome = deliver(db, slack)
 
     assert outcome.status == "sent" and (outcome.events, outcome.articles) == (1, 1)

@@ -11,7 +11,7 @@ from pipelines.storage.decisions import Decision, forget_decisions
 from pipelines.storage.queries import articles_per_topic, events_per_kind
 from pipelines.taxonomy import Taxonomy
 
-from ..partitions import ScopeConfig, publication_months, run_scope
+from ..partitions import ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, TaxonomyResource
 
 Work = Callable[[Session, Taxonomy, Span], AnalysisResult]
@@ -45,13 +45,7 @@ def _decide(
     return result, metadata
 
 
-@dg.asset(
-    group_name="analyse",
-    kinds={"python"},
-    partitions_def=publication_months,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=["articles"],
-)
+@dg.asset(**partitioned("analyse", "python", "articles"))
 def article_topics(
     context: dg.AssetExecutionContext,
     config: ScopeConfig,
@@ -71,13 +65,7 @@ def article_topics(
     )
 
 
-@dg.asset(
-    group_name="analyse",
-    kinds={"python"},
-    partitions_def=publication_months,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=["articles"],
-)
+@dg.asset(**partitioned("analyse", "python", "articles"))
 def events(
     context: dg.AssetExecutionContext,
     config: ScopeConfig,

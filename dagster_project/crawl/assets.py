@@ -19,7 +19,7 @@ from pipelines.storage.crawls import (
 from pipelines.storage.ingest import crawl_state
 from pipelines.window import CrawlWindow, crawl_window
 
-from ..partitions import RunScope, ScopeConfig, publication_months, run_scope
+from ..partitions import RunScope, ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, SourceSiteResource
 
 # A crawl still marked running after this long died without saying so.
@@ -47,13 +47,7 @@ def _window(scope: RunScope, last: datetime | None, now: datetime) -> CrawlWindo
     return crawl_window(since=scope.first, until=scope.last, last_success=last, now=now)
 
 
-@dg.asset(
-    group_name="crawl",
-    kinds={"scrapy"},
-    partitions_def=publication_months,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=CRAWL_POOL,
-)
+@dg.asset(**partitioned("crawl", "scrapy"), pool=CRAWL_POOL)
 def raw_articles(
     context: dg.AssetExecutionContext,
     config: ScopeConfig,

@@ -30,7 +30,7 @@ from pipelines.storage.ingest import apply_crawl_items
 from pipelines.storage.models import Article, CrawlRun
 from pipelines.storage.queries import count_rows, newest_titles
 
-from ..partitions import ScopeConfig, publication_months, run_scope
+from ..partitions import ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, SlackResource
 
 
@@ -73,13 +73,7 @@ def _markdown_titles(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"- [{title}]({url})" for title, url in rows)
 
 
-@dg.asset(
-    group_name="store",
-    kinds={"sqlalchemy"},
-    partitions_def=publication_months,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=["raw_articles"],
-)
+@dg.asset(**partitioned("store", "sqlalchemy", "raw_articles"))
 def articles(
     context: dg.AssetExecutionContext,
     config: ScopeConfig,
@@ -106,15 +100,17 @@ def articles(
             result = apply_crawl_items(
                 session, _items(run.items_path or ""), now=datetime.now(UTC), span=scope.span
             )
-            failed = len(result.failed) + len(result.rejected)
+            counts = {
+                "seen": result.seen,
+                "new": len(result.new_ids),
+                "updated": len(result.updated_ids),
+                "unchanged": result.unchanged,
+                "failed": len(result.failed) + len(result.rejected),
+            }
             alerted, alert = _alert_drift(context, slack, session, run, health)
             record_stored(
                 run,
-                seen=result.seen,
-                new=len(result.new_ids),
-                updated=len(result.updated_ids),
-                unchanged=result.unchanged,
-                failed=failed,
+                **counts,
                 status=health.status,
                 extra_stats={
                     keys.HEALTH_COVERAGE: health.coverage,
@@ -130,14 +126,7 @@ def articles(
             )
             for failure in result.failed + result.rejected:
                 context.log.warning(f"failed: {failure.get('url')}: {failure.get('reason')}")
-            totals.update(
-                seen=result.seen,
-                new=len(result.new_ids),
-                updated=len(result.updated_ids),
-                unchanged=result.unchanged,
-                failed=failed,
-                outside_span=result.outside_span,
-            )
+            totals.update(counts, outside_span=result.outside_span)
             statuses.update(requests_by_status(stats))
             dropped.update(dropped_by_reason(stats))
             coverage = health.coverage or coverage

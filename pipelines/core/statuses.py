@@ -50,10 +50,12 @@ class DeliveryOutcomeStatus(StrEnum):
 
 
 class DigestItemType(StrEnum):
-    """What a digest item is: an event, or a topic article that reports no event."""
+    """What a delivered item is: an event, a topic article that reports no event, or (instant
+    alerts) a later article reporting an event already alerted."""
 
     EVENT = "event"
     ARTICLE = "article"
+    REPORT = "report"
 
 
 class ItemKind(StrEnum):

@@ -8,13 +8,14 @@ an uncertain one keeps them until a later run reads the channel back (``recovery
 
 from .outcome import DeliveryOutcome
 from .pending import collect_pending
-from .post import DEFAULT_STALE_AFTER, deliver_digest
+from .post import DEFAULT_STALE_AFTER, deliver_alerts, deliver_digest
 from .preview import preview_digest, write_preview
 
 __all__ = [
     "DEFAULT_STALE_AFTER",
     "DeliveryOutcome",
     "collect_pending",
+    "deliver_alerts",
     "deliver_digest",
     "preview_digest",
     "write_preview",

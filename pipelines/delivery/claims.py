@@ -1,9 +1,13 @@
-"""Claiming what a digest will post, before anything is posted."""
+"""Claiming what a delivery will post, before anything is posted.
+
+A :class:`Plan` says what one delivery (a digest, or a batch of instant alerts) would post:
+its items, and how to render the subset of them this run manages to claim.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,100 +15,97 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipelines.core.statuses import DigestStatus
-from pipelines.digest import (
-    ITEM_ARTICLE,
-    ITEM_EVENT,
-    DigestContent,
-    DigestLabels,
-    DigestMessage,
-    build_digest,
-    content_items,
-)
+from pipelines.core.statuses import DigestItemType, DigestStatus
+from pipelines.digest import DigestMessage
 from pipelines.storage.db import session_scope
 from pipelines.storage.ledger import claim_items, new_digest
+from pipelines.subscriptions import Subscription
 
 from .outcome import all_text
-from .pending import collect_pending
+
+Items = set[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The items one delivery would post, and the messages of any claimed subset of them.
+
+    ``post_empty``: post even with no item (the digest's "nothing new", when asked for).
+    """
+
+    items: list[tuple[str, str]]
+    render: Callable[[Items], list[DigestMessage]]
+    post_empty: bool = False
 
 
 @dataclass
 class Claim:
-    """A digest recorded with the items it holds, its messages rendered, nothing posted yet."""
+    """A delivery recorded with the items it holds, its messages rendered, nothing posted yet."""
 
     digest_id: int
     messages: list[DigestMessage]
-    content: DigestContent
+
+    def count(self, item_type: DigestItemType) -> int:
+        return sum(1 for m in self.messages for t, _ in m.items if t == item_type)
+
+    @property
+    def empty(self) -> bool:
+        return not any(m.items for m in self.messages)
 
 
-def _restrict(content: DigestContent, claimed: set[tuple[str, str]]) -> DigestContent:
-    return DigestContent(
-        window_start=content.window_start,
-        window_end=content.window_end,
-        events=tuple(e for e in content.events if (ITEM_EVENT, e.item_key) in claimed),
-        other_articles=tuple(a for a in content.other_articles if (ITEM_ARTICLE, a.url) in claimed),
-        generated_at=content.generated_at,
-        labels=content.labels,
-    )
-
-
-def _stored_messages(messages: Sequence[DigestMessage]) -> list[dict[str, Any]]:
+def stored_messages(messages: Sequence[DigestMessage]) -> list[dict[str, Any]]:
+    """The messages as the digest row keeps them, for a later run to find them in Slack."""
     return [
-        {"part": m.part, "text": m.text, "blocks": m.blocks, "items": [list(i) for i in m.items]}
+        {
+            "part": m.part,
+            "text": m.text,
+            "blocks": m.blocks,
+            "items": [list(i) for i in m.items],
+            "standalone": m.standalone,
+            "reply_to": m.reply_to,
+        }
         for m in messages
     ]
 
 
 def _claim_once(
     factory: sessionmaker[Session],
-    *,
-    channel: str,
+    subscription: Subscription,
     now: datetime,
-    title: str,
-    send_empty: bool,
-    labels: DigestLabels | None,
+    plan_for: Callable[[Session], Plan],
 ) -> Claim | None:
     with session_scope(factory) as session:
-        content = collect_pending(session, now=now, labels=labels)
-        if content.is_empty and not send_empty:
+        plan = plan_for(session)
+        if not plan.items and not plan.post_empty:
             return None
-        digest = new_digest(session, channel=channel, now=now)
-        items = content_items(content)
-        claimed = claim_items(session, digest.id, items, now)
-        if items and not claimed:
+        digest = new_digest(
+            session, subscription=subscription.name, channel=subscription.channel, now=now
+        )
+        claimed = claim_items(session, digest.id, subscription.name, plan.items, now)
+        if plan.items and not claimed:
             # A concurrent run took everything: it posts, we do not (not even "nothing new").
             session.delete(digest)
             return None
-        content = _restrict(content, claimed)
-        messages = build_digest(content, title=title)
+        messages = plan.render(claimed)
         digest.status = DigestStatus.POSTING
         digest.item_count = len(claimed)
         digest.text = all_text(messages)
-        digest.blocks = _stored_messages(messages)
+        digest.blocks = stored_messages(messages)
         digest.message_ts = []
-        return Claim(digest.id, messages, content)
+        return Claim(digest.id, messages)
 
 
 def claim(
     factory: sessionmaker[Session],
     *,
-    channel: str,
+    subscription: Subscription,
     now: datetime,
-    title: str,
-    send_empty: bool,
-    labels: DigestLabels | None = None,
+    plan_for: Callable[[Session], Plan],
 ) -> Claim | None:
-    """Record a digest and claim every pending item for it; None when there is nothing."""
+    """Record a delivery and claim every item its plan holds; None when there is nothing."""
     for attempt in range(3):
         try:
-            return _claim_once(
-                factory,
-                channel=channel,
-                now=now,
-                title=title,
-                send_empty=send_empty,
-                labels=labels,
-            )
+            return _claim_once(factory, subscription, now, plan_for)
         except OperationalError as exc:
             # SQLite under a concurrent writer can still answer "database is locked".
             if attempt == 2 or "locked" not in str(exc).lower():

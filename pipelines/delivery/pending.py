@@ -16,8 +16,9 @@ from pipelines.digest import (
     DigestLink,
     default_labels,
 )
-from pipelines.storage.ledger import pending_article_rows, pending_event_rows, topics_of
+from pipelines.storage import ledger
 from pipelines.storage.models import Event
+from pipelines.subscriptions import Subscription, default_subscription
 
 _SUMMARY_CHARS = 200
 
@@ -43,55 +44,83 @@ def _unique(values: Iterable[Any]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _event_groups(
+    rows: Iterable[Any], topics: dict[int, list[str]], subscription: Subscription
+) -> dict[tuple[str, str], list[Any]]:
+    """Rows by event, keeping the articles on the subscription's topics and keywords."""
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        event = row[0]
+        if not subscription.wants_kind(event.kind):
+            continue
+        if not subscription.wants_topics(topics.get(row[4], ())):
+            continue
+        if not subscription.wants_keywords(event.name, row[2], row[5]):
+            continue
+        groups.setdefault((event.kind, event.event_key), []).append(row)
+    return groups
+
+
+def digest_event(
+    kind: str, key: str, rows: list[Any], topics: dict[int, list[str]], labels: DigestLabels
+) -> DigestEvent:
+    """One event, however many articles (``rows``) reported it."""
+    evs: list[Event] = [r[0] for r in rows]
+
+    def first(attr: str) -> str | None:
+        return next((getattr(e, attr) for e in evs if (getattr(e, attr) or "").strip()), None)
+
+    links: dict[str, DigestLink] = {}
+    for r in rows:
+        links.setdefault(r[1], DigestLink(url=r[1], title=r[2]))
+    return DigestEvent(
+        kind=kind,
+        name=first("name") or key,
+        key=key,
+        topics=labels.ordered_topics(t for r in rows for t in topics.get(r[4], ())),
+        date_text=first("date_text"),
+        place=first("place"),
+        organisers=_unique(o for e in evs for o in (e.organisers or ())),
+        proposers=_unique(p for e in evs for p in (e.proposers or ())),
+        summary=first("summary") or "",
+        links=tuple(links.values()),
+        start_date=first("start_date"),
+        end_date=first("end_date"),
+    )
+
+
 def collect_pending(
-    session: Session, *, now: datetime, labels: DigestLabels | None = None
+    session: Session,
+    *,
+    now: datetime,
+    labels: DigestLabels | None = None,
+    subscription: Subscription | None = None,
 ) -> DigestContent:
-    """Events and topic articles not yet delivered (nor claimed by a digest in progress).
+    """Events and topic articles the subscription has not had yet (nor claimed by a digest in
+    progress), filtered by its topics, kinds and keywords.
 
     Only articles with at least one topic count; an event reported by several articles is one
-    item, with every topic article's link. ``labels`` name and order topics and kinds (default:
-    the packaged taxonomy's).
+    item, with every matching article's link. ``labels`` name and order topics and kinds
+    (default: the packaged taxonomy's); ``subscription`` defaults to everything.
     """
     labels = labels or default_labels()
-    event_rows = pending_event_rows(session)
-    article_rows = pending_article_rows(session)
-    topics = topics_of(session, {row[4] for row in event_rows} | {a.id for a in article_rows})
-
-    groups: dict[tuple[str, str], list[Any]] = {}
-    published: list[datetime] = []
-    for row in event_rows:
-        groups.setdefault((row[0].kind, row[0].event_key), []).append(row)
-        published.append(row[3])
-
-    events = []
-    for (kind, key), rows in groups.items():
-        evs: list[Event] = [r[0] for r in rows]
-
-        def first(attr: str, evs: list[Event] = evs) -> str | None:
-            return next((getattr(e, attr) for e in evs if (getattr(e, attr) or "").strip()), None)
-
-        links: dict[str, DigestLink] = {}
-        for r in rows:
-            links.setdefault(r[1], DigestLink(url=r[1], title=r[2]))
-        events.append(
-            DigestEvent(
-                kind=kind,
-                name=first("name") or key,
-                key=key,
-                topics=labels.ordered_topics(t for r in rows for t in topics.get(r[4], ())),
-                date_text=first("date_text"),
-                place=first("place"),
-                organisers=_unique(o for e in evs for o in (e.organisers or ())),
-                proposers=_unique(p for e in evs for p in (e.proposers or ())),
-                summary=first("summary") or "",
-                links=tuple(links.values()),
-                start_date=first("start_date"),
-                end_date=first("end_date"),
-            )
-        )
-
+    subscription = subscription or default_subscription("")
+    event_rows = ledger.event_rows(session, subscription.name)
+    article_rows = (
+        ledger.pending_article_rows(session, subscription.name) if subscription.articles else []
+    )
+    topics = ledger.topics_of(
+        session, {row[4] for row in event_rows} | {a.id for a in article_rows}
+    )
+    groups = _event_groups(event_rows, topics, subscription)
+    events = [digest_event(kind, key, rows, topics, labels) for (kind, key), rows in groups.items()]
+    published = [row[3] for rows in groups.values() for row in rows]
     articles = []
     for art in article_rows:
+        if not subscription.wants_topics(topics.get(art.id, ())):
+            continue
+        if not subscription.wants_keywords(art.title, art.body_text):
+            continue
         published.append(art.published_at)
         articles.append(
             DigestArticle(

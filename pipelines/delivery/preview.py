@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.core.statuses import DeliveryOutcomeStatus
 from pipelines.digest import DEFAULT_TITLE, DigestLabels, DigestMessage, build_digest
+from pipelines.subscriptions import Subscription
 
 from .outcome import DeliveryOutcome, all_text
 from .pending import collect_pending
@@ -43,11 +44,12 @@ def preview_digest(
     title: str = DEFAULT_TITLE,
     setting: str | None = None,
     labels: DigestLabels | None = None,
+    subscription: Subscription | None = None,
 ) -> DeliveryOutcome:
     """Render what the next digest would post; posts nothing and marks nothing."""
     session = factory()
     try:
-        content = collect_pending(session, now=now, labels=labels)
+        content = collect_pending(session, now=now, labels=labels, subscription=subscription)
     finally:
         session.rollback()
         session.close()

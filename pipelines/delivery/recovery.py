@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,11 +18,12 @@ from pipelines.storage.db import session_scope
 from pipelines.storage.ledger import (
     finish_digest,
     mark_delivered,
+    posted_parts,
     release_claims,
     take_over_digest,
     unsettled_digests,
 )
-from pipelines.storage.models import Digest
+from pipelines.subscriptions import Subscription
 
 
 def delivered(
@@ -59,13 +59,13 @@ def finish(
 def recover(
     factory: sessionmaker[Session],
     sender: SlackSender,
-    channel: str,
+    subscription: Subscription,
     now: datetime,
     stale_after: timedelta,
 ) -> list[str]:
     """Settle digests a previous run left unsettled; returns notes on what was found."""
     with session_scope(factory) as session:
-        candidates = unsettled_digests(session, channel)
+        candidates = unsettled_digests(session, subscription.name, subscription.channel)
     notes: list[str] = []
     for digest_id, status, error, created_at in candidates:
         ended = status == DigestStatus.POSTING and error is not None
@@ -76,7 +76,7 @@ def recover(
         if not took:
             continue  # another run took it over first
         try:
-            notes.append(_recover_one(factory, sender, channel, digest_id, now))
+            notes.append(_recover_one(factory, sender, subscription.channel, digest_id, now))
         except BaseException:
             # Leave it for the next run, as it was.
             finish(factory, digest_id, status=DigestStatus(status), error=error, now=None)
@@ -92,15 +92,15 @@ def _recover_one(
     now: datetime,
 ) -> str:
     with session_scope(factory) as session:
-        digest = session.get(Digest, digest_id)
-        assert digest is not None
-        parts: list[dict[str, Any]] = list(digest.blocks or [])
-        posted: list[str] = list(digest.message_ts or [])
+        parts, posted = posted_parts(session, digest_id)
     total = len(parts)
     for index, stored in enumerate(parts, start=1):
         if index <= len(posted):
             continue  # confirmed when it was posted
-        thread_ts = posted[0] if posted and index > 1 else None
+        if stored.get("standalone"):
+            thread_ts = stored.get("reply_to")
+        else:
+            thread_ts = posted[0] if posted and index > 1 else None
         ts = sender.find_posted(channel, digest_id, index, thread_ts=thread_ts)
         if ts is None:
             rest = [item for p in parts[index - 1 :] for item in p.get("items", [])]

@@ -139,17 +139,32 @@ class DigestContent:
 
 @dataclass(frozen=True)
 class DigestMessage:
-    """One Slack message of a digest; ``items`` are the (item_type, item_key) it carries."""
+    """One Slack message of a digest; ``items`` are the (item_type, item_key) it carries.
+
+    Parts 2.. of a digest go in the thread of part 1; a ``standalone`` message (an instant
+    alert) is posted on its own, or in the thread of ``reply_to`` when set.
+    """
 
     blocks: list[dict[str, Any]]
     text: str
     items: tuple[tuple[str, str], ...] = ()
     part: int = 1
     parts: int = 1
+    standalone: bool = False
+    reply_to: str | None = None
+
+    def thread(self, first_ts: str | None) -> str | None:
+        """The thread to post this message in, given the ts of its digest's first message."""
+        return self.reply_to if self.standalone else first_ts
 
 
 def event_item_key(kind: str, event_key: str) -> str:
     return f"{kind}:{event_key}"
+
+
+def report_item_key(event_item: str, url: str) -> str:
+    """An article's report of an event: delivered with the event's alert, or threaded under it."""
+    return f"{event_item}@{url}"
 
 
 def ordered_events(content: DigestContent) -> list[DigestEvent]:

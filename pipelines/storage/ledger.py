@@ -25,32 +25,44 @@ from pipelines.storage.models import Article, ArticleTopic, Delivery, Digest, Ev
 _CLAIM_CHUNK = 500
 
 
-def pending_event_rows(session: Session) -> list[Any]:
-    """(event, url, title, published_at, article id) of events of topic articles not yet
-    claimed, oldest article first."""
+def event_rows(session: Session, subscription: str, *, claimed: bool = False) -> list[Any]:
+    """(event, url, title, published_at, article id, body) of events of topic articles, oldest
+    article first: those the subscription has not claimed (or, ``claimed``, has)."""
     on_topic = exists().where(ArticleTopic.article_id == Article.id)
     taken = exists().where(
         and_(
+            Delivery.subscription == subscription,
             Delivery.item_type == DigestItemType.EVENT,
             Delivery.item_key == Event.kind + ":" + Event.event_key,
         )
     )
     return list(
         session.execute(
-            select(Event, Article.url, Article.title, Article.published_at, Article.id)
+            select(
+                Event,
+                Article.url,
+                Article.title,
+                Article.published_at,
+                Article.id,
+                Article.body_text,
+            )
             .join(Article, Event.article_id == Article.id)
-            .where(on_topic, ~taken)
+            .where(on_topic, taken if claimed else ~taken)
             .order_by(Article.published_at, Article.id, Event.id)
         ).all()
     )
 
 
-def pending_article_rows(session: Session) -> list[Article]:
-    """Topic articles reporting no event and not yet claimed, oldest first."""
+def pending_article_rows(session: Session, subscription: str) -> list[Article]:
+    """Topic articles reporting no event, not yet claimed by the subscription, oldest first."""
     on_topic = exists().where(ArticleTopic.article_id == Article.id)
     has_event = exists().where(Event.article_id == Article.id)
     taken = exists().where(
-        and_(Delivery.item_type == DigestItemType.ARTICLE, Delivery.item_key == Article.url)
+        and_(
+            Delivery.subscription == subscription,
+            Delivery.item_type == DigestItemType.ARTICLE,
+            Delivery.item_key == Article.url,
+        )
     )
     return list(
         session.scalars(
@@ -75,15 +87,33 @@ def topics_of(session: Session, article_ids: Iterable[int]) -> dict[int, list[st
     return topics
 
 
-def new_digest(session: Session, *, channel: str, now: datetime) -> Digest:
-    digest = Digest(created_at=now, status=DigestStatus.PENDING, channel=channel)
+def claimed_keys(
+    session: Session, subscription: str, item_type: DigestItemType
+) -> dict[str, str | None]:
+    """The subscription's claimed items of ``item_type``: key -> ts of the message holding it."""
+    rows = session.execute(
+        select(Delivery.item_key, Delivery.message_ts).where(
+            Delivery.subscription == subscription, Delivery.item_type == item_type
+        )
+    )
+    return {key: ts for key, ts in rows}
+
+
+def new_digest(session: Session, *, subscription: str, channel: str, now: datetime) -> Digest:
+    digest = Digest(
+        created_at=now, status=DigestStatus.PENDING, channel=channel, subscription=subscription
+    )
     session.add(digest)
     session.flush()
     return digest
 
 
 def claim_items(
-    session: Session, digest_id: int, items: Sequence[tuple[str, str]], now: datetime
+    session: Session,
+    digest_id: int,
+    subscription: str,
+    items: Sequence[tuple[str, str]],
+    now: datetime,
 ) -> set[tuple[str, str]]:
     """Claim ``items`` for the digest; returns the ones it got (a concurrent run may hold some)."""
     dialect = session.get_bind().dialect.name
@@ -95,6 +125,7 @@ def claim_items(
         raise RuntimeError(f"unsupported database {dialect!r}")
     rows = [
         {
+            "subscription": subscription,
             "item_type": t,
             "item_key": k,
             "digest_id": digest_id,
@@ -106,7 +137,9 @@ def claim_items(
     for start in range(0, len(rows), _CLAIM_CHUNK):
         stmt = insert(Delivery).values(rows[start : start + _CLAIM_CHUNK])
         # The loser of a race for an item silently does not get it.
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["item_type", "item_key"]))
+        session.execute(
+            stmt.on_conflict_do_nothing(index_elements=["subscription", "item_type", "item_key"])
+        )
     return {
         (t, k)
         for t, k in session.execute(
@@ -164,15 +197,27 @@ def finish_digest(
 
 
 def unsettled_digests(
-    session: Session, channel: str
+    session: Session, subscription: str, channel: str
 ) -> list[tuple[int, str, str | None, datetime]]:
-    """(id, status, error, created_at) of the channel's digests not known sent or failed."""
+    """(id, status, error, created_at) of the subscription's digests to ``channel`` not known
+    sent or failed."""
     return [
         (d.id, d.status, d.error, d.created_at)
         for d in session.scalars(
-            select(Digest).where(Digest.status.in_(UNSETTLED_DIGEST), Digest.channel == channel)
+            select(Digest).where(
+                Digest.status.in_(UNSETTLED_DIGEST),
+                Digest.subscription == subscription,
+                Digest.channel == channel,
+            )
         )
     ]
+
+
+def posted_parts(session: Session, digest_id: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """A digest's stored messages (parts) and the ts of those Slack confirmed, in order."""
+    digest = session.get(Digest, digest_id)
+    assert digest is not None
+    return list(digest.blocks or []), list(digest.message_ts or [])
 
 
 def take_over_digest(session: Session, digest_id: int, status: str) -> bool:

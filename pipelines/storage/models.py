@@ -221,6 +221,7 @@ class Digest(Base):
     __tablename__ = "digests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription: Mapped[str] = mapped_column(String(64), default="default", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=DigestStatus.PENDING)
     channel: Mapped[str | None] = mapped_column(String(256))
@@ -235,14 +236,16 @@ class Digest(Base):
 class Delivery(Base):
     """An item (an event or an article) of a digest: claimed before posting, delivered after.
 
-    The unique ``(item_type, item_key)`` makes a claim exclusive, so two runs at once never post
-    the same item; a failed post releases its claims and the items stay pending.
+    The unique ``(subscription, item_type, item_key)`` makes a claim exclusive within one
+    subscription, so two runs at once never post the same item to one team; a failed post
+    releases its claims and the items stay pending.
     """
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("item_type", "item_key"),)
+    __table_args__ = (UniqueConstraint("subscription", "item_type", "item_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription: Mapped[str] = mapped_column(String(64), default="default")
     item_type: Mapped[str] = mapped_column(String(16))
     item_key: Mapped[str] = mapped_column(String(2048))
     digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,90 @@
+"""What a subscription's next delivery would post: its digest, or its instant alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from pipelines.core.statuses import DigestItemType
+from pipelines.digest import (
+    ITEM_ARTICLE,
+    ITEM_EVENT,
+    DigestContent,
+    DigestLabels,
+    DigestLink,
+    build_digest,
+    content_items,
+    default_labels,
+    event_item_key,
+)
+from pipelines.digest.alerts import Alert, build_alerts
+from pipelines.digest.content import report_item_key
+from pipelines.storage import ledger
+from pipelines.subscriptions import Subscription
+
+from .claims import Items, Plan
+from .pending import collect_pending, digest_event
+
+
+def restrict(content: DigestContent, claimed: Items) -> DigestContent:
+    """The content of only the claimed items."""
+    return DigestContent(
+        window_start=content.window_start,
+        window_end=content.window_end,
+        events=tuple(e for e in content.events if (ITEM_EVENT, e.item_key) in claimed),
+        other_articles=tuple(a for a in content.other_articles if (ITEM_ARTICLE, a.url) in claimed),
+        generated_at=content.generated_at,
+        labels=content.labels,
+    )
+
+
+def digest_plan(
+    session: Session,
+    *,
+    now: datetime,
+    subscription: Subscription,
+    labels: DigestLabels | None,
+    title: str,
+    send_empty: bool,
+) -> Plan:
+    """The digest of everything pending for the subscription."""
+    content = collect_pending(session, now=now, labels=labels, subscription=subscription)
+    return Plan(
+        items=content_items(content),
+        render=lambda claimed: build_digest(restrict(content, claimed), title=title),
+        post_empty=send_empty,
+    )
+
+
+def alert_plan(
+    session: Session, *, now: datetime, subscription: Subscription, labels: DigestLabels | None
+) -> Plan:
+    """One alert per new matching event, and a thread reply per later article reporting an
+    event already alerted to this subscription."""
+    labels = labels or default_labels()
+    content = collect_pending(session, now=now, labels=labels, subscription=subscription)
+    alerts = [Alert(event) for event in content.events]
+    alerted = ledger.claimed_keys(session, subscription.name, DigestItemType.EVENT)
+    reported = ledger.claimed_keys(session, subscription.name, DigestItemType.REPORT)
+    rows = ledger.event_rows(session, subscription.name, claimed=True)
+    topics = ledger.topics_of(session, {row[4] for row in rows})
+    for row in rows:
+        event, url, title = row[0], row[1], row[2]
+        key = event_item_key(event.kind, event.event_key)
+        ts = alerted.get(key)
+        if ts is None or report_item_key(key, url) in reported:
+            continue  # not posted yet (its alert is being retried), or reported already
+        if not subscription.wants_topics(topics.get(row[4], ())):
+            continue
+        parent = digest_event(event.kind, event.event_key, [row], topics, labels)
+        alerts.append(Alert(parent, reply_to=ts, report=DigestLink(url=url, title=title)))
+    by_items = {alert.items: alert for alert in alerts}
+    items = [item for alert in alerts for item in alert.items]
+
+    def render(claimed: Items) -> list:
+        # An alert goes out when its first item (its event, or its report) was claimed.
+        chosen = [a for keys, a in by_items.items() if keys[0] in claimed]
+        return build_alerts(chosen, labels)
+
+    return Plan(items=items, render=render)
