@@ -1,12 +1,15 @@
 """Is a crawl healthy? Spidermon-style judgement of a crawl's stats.
 
 A crawl that reads nothing where the site lists articles, or whose field coverage falls below
-thresholds, most likely met changed markup: it is a failure to look at, not a quiet success.
+thresholds even with the generic fallbacks, most likely met changed markup it cannot read: it is
+a failure to look at, not a quiet success. A crawl whose fields were read, but by the fallbacks
+on more than ``FALLBACK_WARNING_SHARE`` of its pages, met changed markup it can still read:
+drift, a warning ("body read by fallback on 28 of 28 pages: the site's markup changed").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +24,18 @@ COVERAGE_THRESHOLDS: dict[str, float] = {
 }
 # Fields watched and reported, not judged: many posts legitimately have no author or edit time.
 REPORTED_FIELDS = ("author", "modified_at", "tags", "categories")
+# A field read by a fallback on more than this share of a crawl's pages is drift.
+FALLBACK_WARNING_SHARE = 0.20
+# How the run's summary names each field.
+FIELD_LABELS: dict[str, str] = {
+    "title": "title",
+    "published_at": "publication time",
+    "modified_at": "edit time",
+    "author": "authors",
+    "body_text": "body",
+    "tags": "tags",
+    "categories": "categories",
+}
 
 
 @dataclass
@@ -30,10 +45,45 @@ class CrawlHealth:
     coverage: dict[str, float] = field(default_factory=dict)
     pages_read: int = 0
     listed_to_fetch: int = 0
+    # Per field, the share of pages read by each path (``site``, ``fallback``, ``none``).
+    field_paths: dict[str, dict[str, float]] = field(default_factory=dict)
+    # The fields read by a fallback on too many pages, and the lines that say so.
+    drift: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.status == CrawlStatus.SUCCESS
+
+
+def field_path_counts(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Per field, the pages read by each path, as the crawl counted them."""
+    counts: dict[str, dict[str, int]] = {}
+    for name, count in keys.with_prefix(stats, keys.FIELD_PATH_PREFIX).items():
+        field_name, _, path = name.rpartition("/")
+        if field_name and path in keys.FIELD_PATHS:
+            counts.setdefault(field_name, dict.fromkeys(keys.FIELD_PATHS, 0))[path] = count
+    return counts
+
+
+def _judge_paths(
+    health: CrawlHealth, stats: Mapping[str, Any], pages: int, fallback_share: float
+) -> None:
+    found = field_path_counts(stats)
+    order = [name for name in FIELD_LABELS if name in found]
+    for name in order + sorted(set(found) - set(order)):
+        counts = found[name]
+        total = sum(counts.values()) or pages
+        if not total:
+            continue
+        health.field_paths[name] = {p: round(n / total, 4) for p, n in counts.items()}
+        fallback = counts[keys.PATH_FALLBACK]
+        if fallback / total > fallback_share:
+            health.drift.append(name)
+            health.warnings.append(
+                f"{FIELD_LABELS.get(name, name)} read by fallback on {fallback} of {total} "
+                "pages: the site's markup changed"
+            )
 
 
 def _count(stats: Mapping[str, Any], prefix: str) -> int:
@@ -53,8 +103,14 @@ def assess_crawl(
     *,
     thresholds: Mapping[str, float] | None = None,
     min_pages_for_coverage: int = 5,
+    fallback_share: float = FALLBACK_WARNING_SHARE,
 ) -> CrawlHealth:
-    """Judge one crawl from its Scrapy stats (as written by ``crawlers.extensions.StatsDump``)."""
+    """Judge one crawl from its Scrapy stats (as written by ``crawlers.extensions.StatsDump``).
+
+    Coverage counts a field read by either path: the crawl fails only when even the fallbacks
+    read too little. A field read by the fallbacks on more than ``fallback_share`` of the pages
+    is drift: a warning, the run still succeeds.
+    """
     thresholds = COVERAGE_THRESHOLDS if thresholds is None else thresholds
     scraped = int(stats.get(keys.ARTICLES_SCRAPED, 0))
     not_modified = int(stats.get(keys.ARTICLES_NOT_MODIFIED, 0))
@@ -72,9 +128,10 @@ def assess_crawl(
             share = health.coverage.get(name, 0.0)
             if share < minimum:
                 health.problems.append(
-                    f"field coverage of {name} is {share:.0%} (< {minimum:.0%}): "
-                    "the site's markup probably changed"
+                    f"field coverage of {name} is {share:.0%} (< {minimum:.0%}) even with the "
+                    "generic fallbacks: the site's markup probably changed"
                 )
+    _judge_paths(health, stats, pages, fallback_share)
     http_failed = _count(stats, keys.FAILED_PREFIX) + _count(stats, keys.ERRORS_PREFIX)
     if listed > 0 and scraped + not_modified == 0 and (dropped or not http_failed):
         health.problems.append(
@@ -94,3 +151,23 @@ def assess_crawl(
     if health.problems:
         health.status = CrawlStatus.FAILED
     return health
+
+
+def drift_to_alert(drift: Sequence[str], alerted_before: Iterable[str]) -> list[str]:
+    """The drifting fields no alert has named yet in this spell of drift.
+
+    ``alerted_before`` are the fields the previous crawl that read pages had alerted: those still
+    drifting stay quiet (one alert per change of the site, not one per run); a field that
+    recovered and drifts again is news again.
+    """
+    already = set(alerted_before)
+    return [name for name in drift if name not in already]
+
+
+def drift_message(health: CrawlHealth) -> str:
+    """The one Slack alert of a spell of drift."""
+    return (
+        "The site's markup changed: the crawl still reads its pages, through the generic "
+        "fallbacks. " + "; ".join(health.warnings) + ". This is the first crawl to show it; "
+        "the next ones stay quiet while it lasts."
+    )

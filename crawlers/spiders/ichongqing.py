@@ -36,6 +36,7 @@ from crawlers.parsing import (
     parse_listing,
     parse_sitemap,
 )
+from crawlers.pipelines import field_stats
 from pipelines.core import stats as keys
 from pipelines.core.instants import CST, parse_instant
 from pipelines.core.items import CrawlItem, FailureItem, SeenItem, SourceItem, UnchangedItem
@@ -357,18 +358,10 @@ class IchongqingSpider(Spider):
             self._inc(keys.ARTICLES_UNPARSEABLE)
             for problem in page.problems:
                 self._inc(keys.dropped(problem))
-            # Coverage counts the fields found on unreadable pages too: a markup change that
+            # Coverage and paths count the fields of unreadable pages too: a markup change that
             # hides dates must show as low date coverage, not as fewer pages.
-            precise = page.published_at.source in ("json-ld", "opengraph", "markup:time")
-            found = {
-                "title": page.title.value,
-                "published_at": precise,
-                "body_text": page.body.paragraphs,
-                "author": page.authors.value,
-            }
-            for name, value in found.items():
-                if value:
-                    self._inc(keys.coverage(name))
+            for stat in field_stats(page_to_item(page)):
+                self._inc(stat)
             yield FailureItem(
                 url=response.url,
                 key=key,

@@ -114,6 +114,18 @@ def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]
         f"events: {events.get('events_found', 0)} extracted from "
         f"{events.get('articles_processed', 0)} articles {events.get('events_by_kind', {})}",
     ]
+    # Drift is no failure, but the one thing an operator must not miss in a successful run.
+    for warning in stored.get("drift_warnings") or []:
+        lines.append(f"drift: {warning}")
+    if stored.get("drift_alert") in ("sent", "logged"):
+        lines.append(
+            "drift: alert "
+            + (
+                "sent to Slack"
+                if stored["drift_alert"] == "sent"
+                else "logged (no SLACK_BOT_TOKEN)"
+            )
+        )
     deliveries = [m for name, m in metadata.items() if m and m.get("subscription")]
     for delivery in deliveries:
         status = delivery.get("status", "?")
