@@ -286,18 +286,43 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from pipelines.evaluation import evaluate, format_report, load_labeled
+    from pipelines.evaluation import (
+        article_from_record,
+        evaluate,
+        format_kfold,
+        format_report,
+        kfold,
+        load_labeled,
+    )
+    from pipelines.events import load_model
     from pipelines.taxonomy import load_taxonomy
 
-    labeled = load_labeled([Path(p) for p in args.paths])
+    try:
+        labeled = load_labeled([Path(p) for p in args.paths])
+        if args.bundled:
+            from crawlers.sitecopy import load_bundled_articles, to_eval_record
+
+            records = [to_eval_record(a) for a in load_bundled_articles()]
+            labeled += [article_from_record(r, "bundled", i) for i, r in enumerate(records)]
+        taxonomy = load_taxonomy(args.taxonomy or None)
+        model = load_model(args.model) if args.model else None
+    except (OSError, ValueError) as exc:
+        print(f"cqmonitor evaluate: {exc}", file=sys.stderr)
+        return 2
     if not labeled:
         print(
             "cqmonitor evaluate: no labeled article found in " + " ".join(args.paths),
             file=sys.stderr,
         )
         return 2
-    report = evaluate(labeled, load_taxonomy(args.taxonomy or None))
-    print(format_report(report))
+    if args.folds:
+        try:
+            print(format_kfold(kfold(labeled, args.folds, taxonomy)))
+        except ValueError as exc:
+            print(f"cqmonitor evaluate: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    print(format_report(evaluate(labeled, taxonomy, model)))
     return 0
 
 
@@ -356,8 +381,16 @@ def parser() -> argparse.ArgumentParser:
     digest.set_defaults(func=cmd_digest)
 
     evaluate = sub.add_parser("evaluate", help="score the classifier on labeled articles")
-    evaluate.add_argument("paths", nargs="+", help="JSON files or folders in the eval format")
+    evaluate.add_argument("paths", nargs="*", help="JSON files or folders in the eval format")
     evaluate.add_argument("--taxonomy", help="taxonomy YAML (default: the packaged one)")
+    evaluate.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="k-fold: fit the event model on k-1 folds, score the other",
+    )
+    evaluate.add_argument("--bundled", action="store_true", help="add the bundled copy's labels")
+    evaluate.add_argument("--model", help="event acceptance model JSON (default: the shipped one)")
     evaluate.set_defaults(func=cmd_evaluate)
 
     reclassify = sub.add_parser("reclassify", help="recompute topics and events, no crawl")
