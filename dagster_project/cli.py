@@ -310,10 +310,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"cqmonitor evaluate: {exc}", file=sys.stderr)
         return 2
     if not labeled:
-        print(
-            "cqmonitor evaluate: no labeled article found in " + " ".join(args.paths),
-            file=sys.stderr,
-        )
+        where = " ".join(args.paths) or "(no path given; add files, folders or --bundled)"
+        print(f"cqmonitor evaluate: no labeled article found in {where}", file=sys.stderr)
         return 2
     if args.folds:
         try:
@@ -390,7 +388,9 @@ def parser() -> argparse.ArgumentParser:
         help="k-fold: fit the event model on k-1 folds, score the other",
     )
     evaluate.add_argument("--bundled", action="store_true", help="add the bundled copy's labels")
-    evaluate.add_argument("--model", help="event acceptance model JSON (default: the shipped one)")
+    evaluate.add_argument(
+        "--model", help="event acceptance model JSON (default: the shipped one; not with --folds)"
+    )
     evaluate.set_defaults(func=cmd_evaluate)
 
     reclassify = sub.add_parser("reclassify", help="recompute topics and events, no crawl")

@@ -72,6 +72,8 @@ class EventsSpec:
     trigger_filters: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
     # Lower-case trigger word -> (kind, weak) for the named kinds.
     trigger_index: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
+    # Any trigger of a named kind, on lower-cased text.
+    named_filter: re.Pattern[str] | None = None
 
     def of_shape(self, shape: EventShape) -> list[EventKindSpec]:
         return [k for k in self.kinds.values() if k.shape is shape]
@@ -179,6 +181,13 @@ def parse_events(path: str, value: Any) -> EventsSpec:
     def shared(k: str) -> tuple[str, ...]:
         return string_list(path, f"events.{k}", data[k]) if k in data else ()
 
+    index = {
+        t: (s.kind, t in s.weak_triggers)
+        for s in kinds.values()
+        if s.shape is EventShape.NAMED
+        for t in (*s.triggers, *s.weak_triggers)
+    }
+    words = sorted(index, key=len, reverse=True)
     return EventsSpec(
         leading_stopwords=_lower(shared("leading_stopwords")),
         name_connectors=_lower(shared("name_connectors")),
@@ -193,13 +202,13 @@ def parse_events(path: str, value: Any) -> EventsSpec:
         organisation_heads=_lower(shared("organisation_heads")),
         trigger_filters={
             # Applied to lower-cased text: a case-sensitive literal alternation is much faster.
-            kind: re.compile("|".join(re.escape(t) for t in (*s.triggers, *s.weak_triggers)))
+            kind: re.compile(
+                r"\b(?:" + "|".join(re.escape(t) for t in (*s.triggers, *s.weak_triggers)) + r")"
+            )
             for kind, s in kinds.items()
         },
-        trigger_index={
-            t: (s.kind, t in s.weak_triggers)
-            for s in kinds.values()
-            if s.shape is EventShape.NAMED
-            for t in (*s.triggers, *s.weak_triggers)
-        },
+        trigger_index=index,
+        named_filter=(
+            re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b") if words else None
+        ),
     )

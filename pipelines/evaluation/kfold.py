@@ -67,6 +67,8 @@ class KFoldReport:
     folds: list[EvalReport] = field(default_factory=list)
     pooled: EvalReport = field(default_factory=EvalReport)
     sources: dict[str, int] = field(default_factory=dict)  # file -> articles
+    # The held-out figures of each file's articles, pooled over the folds.
+    by_source: dict[str, EvalReport] = field(default_factory=dict)
 
 
 def kfold(
@@ -81,13 +83,22 @@ def kfold(
     report = KFoldReport(k)
     report.pooled = evaluate([], tax)
     for art in articles:
-        name = Path(art.source).name or art.source
+        name = _source(art)
         report.sources[name] = report.sources.get(name, 0) + 1
+        report.by_source.setdefault(name, evaluate([], tax))
     for f in range(k):
         train = [a for a, g in zip(articles, folds, strict=True) if g != f]
         test = [a for a, g in zip(articles, folds, strict=True) if g == f]
         model = train_model(train, tax, f"fold {f + 1}/{k}: {len(train)} articles")
-        fold_report = evaluate(test, tax, model)
+        fold_report = evaluate([], tax)
+        for name in report.sources:
+            part = evaluate([a for a in test if _source(a) == name], tax, model)
+            report.by_source[name].add(part)
+            fold_report.add(part)
         report.folds.append(fold_report)
         report.pooled.add(fold_report)
     return report
+
+
+def _source(art: LabeledArticle) -> str:
+    return Path(art.source).name or art.source

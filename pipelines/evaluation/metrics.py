@@ -173,7 +173,8 @@ def _score_slots(
                     "wrong date" if got and want else ("date missed" if want else "date where none")
                 )
                 shown = f"{ev.date_text} ({got[0]}..{got[1]})" if got else "none"
-                diffs.append(Difference("date", f"{name}: got {shown}, expected {want}", cause))
+                wanted = f"{want[0]}..{want[1]}" if want else "none"
+                diffs.append(Difference("date", f"{name}: got {shown}, expected {wanted}", cause))
     if label.place_labeled:
         if ev.place and label.place and place_matches(ev.place, label.place):
             report.place.tp += 1

@@ -98,5 +98,13 @@ def format_kfold(report: KFoldReport) -> str:
             f"{f'{f.date.precision:.2f}/{f.date.recall:.2f}':>13}"
             f"{f'{f.place.precision:.2f}/{f.place.recall:.2f}':>13}"
         )
+    lines += ["", "Held-out figures per labeled file, pooled over the folds", ""]
+    lines.append(f"  {'file':<24}{'articles':>9}{'topic F1':>10}{'kind F1':>9}{'names':>13}")
+    for name, f in sorted(report.by_source.items()):
+        names = f"{f.events_matched}/{f.events_labeled} {f.name_match_rate:.2f}"
+        lines.append(
+            f"  {name:<24}{f.articles:>9}{f.topic_micro.f1:>10.3f}{f.kind_micro.f1:>9.3f}"
+            f"{names:>13}"
+        )
     lines += ["", "Pooled over the folds", ""]
     return "\n".join(lines + _figures(pooled) + _misses(pooled))

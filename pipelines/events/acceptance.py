@@ -149,7 +149,7 @@ def decide(c: Candidate, model: AcceptanceModel) -> str:
         cue = c.cues.get(name)
         label = f'{describe(name)} "{cue}"' if cue else describe(name)
         parts.append(f"{label} {v:+.1f}")
-    return f"p={c.probability:.2f} ({'; '.join(parts) or 'no feature fired'})"
+    return f"p={c.probability:.2f} ({'; '.join(parts) or 'no feature fired'}; {c.first.form} name)"
 
 
 def _choose_c(x: list[list[float]], y: list[int]) -> float:

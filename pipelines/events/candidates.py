@@ -6,10 +6,11 @@ A mention is a name whose head noun is a trigger of a kind, in one of four forms
   and an "on / of / for ..." tail ("2021 Forum on Bashu Culture & Tourism ...");
 * **quoted**: a short quoted phrase holding a trigger and no finite verb
   ('the "Academic seminar on biomedical sciences"');
-* **edition-led**: a lower-case trigger after an edition marker and capitalised words
-  ("the 6th Han Hong forum", "the 2024 annual meeting of the China Auto Society");
-* **described**: a kind's report cue, "a/an", capitalised modifiers and a lower-case trigger
-  ("will build a Chengdu-Chongqing university alliance").
+* **edition-led**: a lower-case trigger after an edition marker and modifiers with a proper
+  name among them ("the 6th Han Hong forum", "the 2024 annual meeting of the China Auto Society");
+* **described**: a kind's report cue, "a/an", modifiers with a proper name (or a "for ..."
+  purpose) and a lower-case trigger ("will build a Chengdu-Chongqing university alliance",
+  "set up an industry-education alliance for the low-altitude economy").
 
 A trigger that is a modifier ("Expo Center"), follows an excluded word ("press conference") or
 sits in an institution's name ("Political Consultative Conference") gives nothing; a weak trigger
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from pipelines.events.dates import TIME_WORDS
 from pipelines.events.keys import EDITION_WORDS, contains, edition_year, event_key
@@ -143,10 +145,16 @@ def _tail(toks: list[Token], i: int) -> int | None:
     k = i + 2
     if toks[k][0] == "the" and k + 1 < len(toks):
         k += 1
-    tail = k
-    while tail < len(toks) and _is_cap(toks[tail][0]) and toks[tail][0].isalpha():
+    tail, end, caps = k, None, 0
+    while tail < len(toks):
+        t = toks[tail][0]
+        if _is_cap(t) and t.isalpha():
+            caps += 1
+            end = tail
+        elif not (t in ("and", "&", "of", "for") and end == tail - 1):
+            break
         tail += 1
-    return tail - 1 if tail - k >= 2 else None
+    return end if end is not None and caps >= 2 else None
 
 
 def _purpose(toks: list[Token], i: int) -> int | None:
@@ -316,6 +324,17 @@ def group_mentions(
     return groups
 
 
+@lru_cache(maxsize=256)
+def _backref_re(trigger: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:the|this|this year's|that)\s+{re.escape(trigger)}\b")
+
+
+@lru_cache(maxsize=256)
+def _follower_re(trigger: str) -> re.Pattern[str]:
+    t = re.escape(trigger)
+    return re.compile(rf"(?:It|The event|The {t}|This year's {t})\b", re.IGNORECASE)
+
+
 def attach_backrefs(groups: list[Candidate], sentences: list[Sentence]) -> None:
     """Attach "the forum" / "this year's expo" back-references to the latest candidate of that
     trigger before them, and a following "It was hosted by ..." sentence to each mention."""
@@ -329,7 +348,7 @@ def attach_backrefs(groups: list[Candidate], sentences: list[Sentence]) -> None:
             trig = first.trigger
             if trig not in low or any(m.sentence.index == sent.index for m in g.mentions):
                 continue
-            if not re.search(rf"\b(?:the|this|this year's|that)\s+{trig}\b", low):
+            if not _backref_re(trig).search(low):
                 continue
             later = [
                 h
@@ -342,7 +361,7 @@ def attach_backrefs(groups: list[Candidate], sentences: list[Sentence]) -> None:
                 g.backrefs.append(sent)
     for g in groups:
         trig = g.first.trigger
-        follows = re.compile(rf"(?:It|The event|The {trig}|This year's {trig})\b", re.IGNORECASE)
+        follows = _follower_re(trig)
         # A sentence right after a mention or a back-reference that goes on about the event.
         for idx in sorted({m.sentence.index for m in g.mentions} | {s.index for s in g.backrefs}):
             nxt = by_index.get(idx + 1)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from pipelines.classify import ArticleDoc
 from pipelines.events.acceptance import AcceptanceModel, decide, load_model
 from pipelines.events.candidates import attach_backrefs, group_mentions, named_mentions
@@ -17,14 +15,6 @@ from pipelines.taxonomy import EventShape, EventsSpec, Taxonomy, load_taxonomy
 __all__ = ["extract_candidates", "extract_events", "extract_traced"]
 
 
-def _named_filter(ev: EventsSpec) -> re.Pattern[str] | None:
-    words = sorted(ev.trigger_index, key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in words)) if words else None
-
-
-_FILTERS: dict[int, re.Pattern[str] | None] = {}
-
-
 def extract_candidates(doc: ArticleDoc, taxonomy: Taxonomy | None = None) -> list[Candidate]:
     """Every candidate event of ``doc`` with its features (not yet decided)."""
     return _candidates(doc, taxonomy or load_taxonomy())[0]
@@ -33,9 +23,7 @@ def extract_candidates(doc: ArticleDoc, taxonomy: Taxonomy | None = None) -> lis
 def _candidates(doc: ArticleDoc, tax: Taxonomy) -> tuple[list[Candidate], list[Sentence]]:
     ev = tax.events
     sentences = article_sentences(doc)
-    if id(ev) not in _FILTERS:
-        _FILTERS[id(ev)] = _named_filter(ev)
-    flt = _FILTERS[id(ev)]
+    flt = ev.named_filter
     mentions: list[Mention] = []
     if flt is not None:
         for sent in sentences:

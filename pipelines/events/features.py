@@ -189,12 +189,14 @@ def _named(c: Candidate, doc: ArticleDoc, ev: EventsSpec) -> None:
     f["source"] = float(all(sources))
     for m, src in zip(c.mentions, sources, strict=True):
         cue, near = _cue(m, spec, ev)
-        if cue and not src:
+        # A cue elsewhere in a sentence that only cites the event is about something else; the
+        # event's own verb ("spoke at the X, which opened on ...") still reports it.
+        if cue and (near or not src):
             f["cue"] = 1.0
             c.cues.setdefault("cue", cue)
-            if near:
-                f["cue_near"] = 1.0
-                c.cues["cue_near"] = cue
+        if cue and near:
+            f["cue_near"] = 1.0
+            c.cues["cue_near"] = cue
     texts = [m.sentence.text for m in c.mentions]
     if ev.future_cues:
         hit = next((h for h in map(ev.future_cues.search, texts) if h), None)

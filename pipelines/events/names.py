@@ -92,8 +92,8 @@ def cut_subject(text: str, spec: EventKindSpec) -> str:
             kept
             and bare.islower()
             and nxt in _FOLLOWERS
+            and bare.endswith("ed")  # a participle: "elderly care *submitted* to ..."
             and is_verb_form(bare)
-            and not bare.endswith("ing")
         ):
             break
         kept.append(w)

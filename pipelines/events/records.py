@@ -70,7 +70,7 @@ class Candidate:
 
     @property
     def name(self) -> str:
-        # The fullest form as written: the current edition first, then most words, first seen.
+        # The fullest form as written: most words, then the first seen.
         return max(
             self.mentions,
             key=lambda m: (len(m.name.split()), -m.sentence.index, -m.start),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from pipelines.events.dates import DATE_RE, TIME_WORDS, FoundDate, parse_date
 from pipelines.events.lexicon import is_base_verb, is_verb_form, verb_lemmas
@@ -101,11 +102,16 @@ class Slots:
     cues: tuple[str, ...]  # how each slot was attached, for the evidence
 
 
+@lru_cache(maxsize=256)
+def _subject_re(trigger: str) -> re.Pattern[str]:
+    return re.compile(_SUBJECT_REF.format(t=trigger) + r"\b", re.IGNORECASE)
+
+
 def anchors(cand: Candidate) -> list[Anchor]:
     """The event's mentions, then its back-references that open their sentence."""
     out = [Anchor(m.sentence, m.start, m.end) for m in cand.mentions]
     trig = re.escape(cand.first.trigger) if cand.first.trigger else "event"
-    subject = re.compile(_SUBJECT_REF.format(t=trig) + r"\b", re.IGNORECASE)
+    subject = _subject_re(trig)
     for sent in cand.backrefs:
         m = subject.match(sent.text)
         if m:
@@ -245,15 +251,28 @@ def _end_date(
             if a.start > 0 and not _gap_ok(text[a.end : m.start()], ev, True):
                 break
             end = parse_date(m, pub, True)
-            if end and end.end > found.start and (end.end - found.start).days <= 31:
+            if end and end.end > found.start and (end.end - found.start).days <= 366:
                 return FoundDate(f"{found.text} to {end.text}", found.start, end.end)
     return found
 
 
-def _split_parties(text: str) -> list[str]:
+def _split_parties(text: str, ev: EventsSpec) -> list[str]:
+    """The parties of "A, B and the C": a plain "and" inside a name ("Commission of Economy and
+    Information Technology") splits only after an organisation's head word."""
     text = re.split(r"\s+(?:on|in|at|to|with|from|during|which|who|that)\s+", text)[0]
+    pieces: list[str] = []
+    for chunk in re.split(r",\s*(?:and\s+)?|\s+and\s+(?=the\s)", text):
+        parts = chunk.split(" and ")
+        merged = [parts[0]]
+        for p in parts[1:]:
+            last = merged[-1].split()[-1].lower() if merged[-1].split() else ""
+            if last in ev.organisation_heads:
+                merged.append(p)
+            else:
+                merged[-1] = f"{merged[-1]} and {p}"
+        pieces.extend(merged)
     parties = []
-    for part in re.split(r",\s*(?:and\s+)?|\s+and\s+", text):
+    for part in pieces:
         part = re.sub(r"^(?:the|a|an)\s+", "", part.strip(), flags=re.IGNORECASE)
         if part and part[0].isupper():
             parties.append(part)
@@ -266,14 +285,14 @@ def _organisers(
     text = anchor.sentence.text
     first = _ORGANISER_FIRST.match(text[: anchor.start])
     if first and _between_free(anchor, 0, anchor.start, busy):
-        return _split_parties(first["o"])
+        return _split_parties(first["o"], ev)
     m = _ORGANISER.search(text, anchor.end)
     if (
         m
         and _gap_ok(text[anchor.end : m.start()], ev, True)
         and _between_free(anchor, anchor.end, m.start(), busy)
     ):
-        return _split_parties(m["o"])
+        return _split_parties(m["o"], ev)
     return []
 
 
