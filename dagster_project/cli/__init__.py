@@ -130,8 +130,18 @@ def parser() -> argparse.ArgumentParser:
     subscriptions.set_defaults(func=cmd_subscriptions)
 
     evaluate = sub.add_parser("evaluate", help="score the classifier on labeled articles")
-    evaluate.add_argument("paths", nargs="+", help="JSON files or folders in the eval format")
+    evaluate.add_argument("paths", nargs="*", help="JSON files or folders in the eval format")
     evaluate.add_argument("--taxonomy", help="taxonomy YAML (default: the packaged one)")
+    evaluate.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="k-fold: fit the event model on k-1 folds, score the other",
+    )
+    evaluate.add_argument("--bundled", action="store_true", help="add the bundled copy's labels")
+    evaluate.add_argument(
+        "--model", help="event acceptance model JSON (default: the shipped one; not with --folds)"
+    )
     evaluate.set_defaults(func=cmd_evaluate)
 
     reclassify = sub.add_parser("reclassify", help="recompute topics and events, no crawl")

@@ -43,18 +43,41 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from pipelines.evaluation import evaluate, format_report, load_labeled
+    from pipelines.evaluation import (
+        article_from_record,
+        evaluate,
+        format_kfold,
+        format_report,
+        kfold,
+        load_labeled,
+    )
+    from pipelines.events import load_model
     from pipelines.taxonomy import load_taxonomy
 
-    labeled = load_labeled([Path(p) for p in args.paths])
-    if not labeled:
-        print(
-            "cqmonitor evaluate: no labeled article found in " + " ".join(args.paths),
-            file=sys.stderr,
-        )
+    try:
+        labeled = load_labeled([Path(p) for p in args.paths])
+        if args.bundled:
+            from crawlers.sitecopy import load_bundled_articles, to_eval_record
+
+            records = [to_eval_record(a) for a in load_bundled_articles()]
+            labeled += [article_from_record(r, "bundled", i) for i, r in enumerate(records)]
+        taxonomy = load_taxonomy(args.taxonomy or None)
+        model = load_model(args.model) if args.model else None
+    except (OSError, ValueError) as exc:
+        print(f"cqmonitor evaluate: {exc}", file=sys.stderr)
         return 2
-    report = evaluate(labeled, load_taxonomy(args.taxonomy or None))
-    print(format_report(report))
+    if not labeled:
+        where = " ".join(args.paths) or "(no path given; add files, folders or --bundled)"
+        print(f"cqmonitor evaluate: no labeled article found in {where}", file=sys.stderr)
+        return 2
+    if args.folds:
+        try:
+            print(format_kfold(kfold(labeled, args.folds, taxonomy)))
+        except ValueError as exc:
+            print(f"cqmonitor evaluate: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    print(format_report(evaluate(labeled, taxonomy, model)))
     return 0
 
 
