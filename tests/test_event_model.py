@@ -15,8 +15,8 @@ from pipelines.events.acceptance import AcceptanceModel, decide, fit_model
 from pipelines.events.features import FEATURES
 from pipelines.events.train import DEFAULT_DATA, main
 from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
+from pipelines.storage.decisions import replace_events
 from pipelines.storage.models import Article, Event
-from pipelines.storage.repository import replace_events
 from pipelines.taxonomy import EventShape, load_taxonomy
 from tests.helpers.events import PUB, events, names
 
