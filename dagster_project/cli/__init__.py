@@ -19,6 +19,7 @@ import dagster as dg
 
 from pipelines.settings import BUNDLED, SettingError, Settings
 
+from . import report
 from .commands import cmd_digest, cmd_evaluate, cmd_reclassify
 from .execute import execute, summary_lines
 from .options import check_window, settings_from_args
@@ -135,6 +136,7 @@ def parser() -> argparse.ArgumentParser:
         help="only articles classified by another taxonomy",
     )
     reclassify.set_defaults(func=cmd_reclassify)
+    report.add_parser(sub)
     return top
 
 
