@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from . import analyse, crawl, deliver, operations, store
+from . import analyse, crawl, deliver, operations, report, store
 
-AREAS = (crawl, store, analyse, deliver, operations)
+AREAS = (crawl, store, analyse, deliver, report, operations)
 
 
 def area_definitions() -> dg.Definitions:

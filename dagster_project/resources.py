@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawlers.runner import CrawlRequest, CrawlResult, run_crawl
+from pipelines.reports import CHART_WEEKS
 from pipelines.settings import (
     BUNDLED,
     DEFAULT_DAGSTER_UI_URL,
@@ -222,6 +223,14 @@ class SlackResource(dg.ConfigurableResource):
             ) from exc
 
 
+class ReportResource(dg.ConfigurableResource):
+    """Where the weekly report is written (a folder per ISO week) and how many weeks its charts
+    show."""
+
+    out_dir: str = ".cqmonitor/reports"
+    chart_weeks: int = CHART_WEEKS
+
+
 def build_resources(
     settings: Settings,
     *,
@@ -252,4 +261,5 @@ def build_resources(
             preview_dir=settings.data_dir,
             ui_url=value("ui_url"),
         ),
+        "reports": ReportResource(out_dir=str(Path(settings.data_dir) / "reports")),
     }
