@@ -12,7 +12,7 @@ import dagster as dg
 
 from pipelines.subscriptions import Subscription, default_subscription
 
-from . import analyse, crawl, deliver, operations, store
+from . import analyse, crawl, deliver, operations, report, store
 
 
 def area_definitions(subscriptions: Sequence[Subscription] | None = None) -> dg.Definitions:
@@ -24,5 +24,6 @@ def area_definitions(subscriptions: Sequence[Subscription] | None = None) -> dg.
         store.defs,
         analyse.defs,
         deliver.definitions(subscriptions),
+        report.defs,
         operations.definitions(subscriptions),
     )

@@ -27,6 +27,15 @@ publication_months = dg.MonthlyPartitionsDefinition(
     start_date=FIRST_DAY, timezone=TIMEZONE, end_offset=1
 )
 
+# The weekly report's ISO weeks (Monday to Sunday, CST), from the week holding FIRST_DAY; a
+# week is a partition once it has ended.
+_first = date.fromisoformat(FIRST_DAY)
+report_weeks = dg.WeeklyPartitionsDefinition(
+    start_date=(_first - timedelta(days=_first.weekday())).isoformat(),
+    timezone=TIMEZONE,
+    day_offset=1,
+)
+
 
 class ScopeConfig(dg.Config):
     """What one run of a partitioned asset covers, within its partition range.

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawlers.runner import CrawlRequest, CrawlResult, run_crawl
+from pipelines.reports import CHART_WEEKS
 from pipelines.settings import (
     BUNDLED,
     DEFAULT_DAGSTER_UI_URL,
@@ -166,6 +167,8 @@ class SlackResource(dg.ConfigurableResource):
     preview_dir: str = ".cqmonitor"
     # Where failure alerts link to (``CQMONITOR_DAGSTER_UI_URL``): ``{ui_url}/runs/{run_id}``.
     ui_url: str = DEFAULT_DAGSTER_UI_URL
+    # Channels of the subscriptions that set ``weekly_report: true``.
+    weekly_report_channels: list[str] = []
 
     def sender(self) -> SlackSender | None:
         """A sender for the digest, or None (no token: the digest is a preview)."""
@@ -230,6 +233,14 @@ class SlackResource(dg.ConfigurableResource):
             ) from exc
 
 
+class ReportResource(dg.ConfigurableResource):
+    """Where the weekly report is written (a folder per ISO week) and how many weeks its charts
+    show."""
+
+    out_dir: str = ".cqmonitor/reports"
+    chart_weeks: int = CHART_WEEKS
+
+
 def build_resources(
     settings: Settings,
     *,
@@ -259,5 +270,9 @@ def build_resources(
             send_empty=settings.slack_send_empty,
             preview_dir=settings.data_dir,
             ui_url=value("ui_url"),
+            weekly_report_channels=[
+                s.channel for s in settings.subscriptions() if s.weekly_report and s.channel
+            ],
         ),
+        "reports": ReportResource(out_dir=str(Path(settings.data_dir) / "reports")),
     }

@@ -337,6 +337,10 @@ class SlackSender:
         assert last is not None
         raise last
 
+    def channel_id(self, channel: str) -> str:
+        """The ID of ``channel`` (an ID, or a '#name' looked up once): file shares need one."""
+        return self._resolve_channel(channel)
+
     def _resolve_channel(self, channel: str) -> str:
         """History needs a channel ID; a configured '#name' is looked up once."""
         if _CHANNEL_ID.match(channel):

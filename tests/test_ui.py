@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from tests.helpers.browser import CHROMIUM_ARGS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -49,46 +50,6 @@ STARTUP_TIMEOUT = 240.0  # seconds: the first start imports Dagster, Scrapy and 
 RUN_TIMEOUT = 300.0
 UI_TIMEOUT_MS = 60_000
 VIEWPORT = {"width": 1280, "height": 800}
-# Without these, Chromium reaches out to Google's hosts (updates, sync, field trials, QUIC).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip on a developer's machine; in CI the browser test must run, so fail instead."""
-    if in_ci():
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(f"{reason}: UI test skipped")
-
-
-@pytest.fixture
-def chromium() -> str:
-    """Debian's chromium, and the playwright package to drive it; skip (fail in CI) without."""
-    path = (
-        os.environ.get("CQMONITOR_CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-    if not path:
-        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        skip_or_fail("the playwright package is not installed (pip install -e '.[dev]')")
-    assert path is not None
-    return path
 
 
 def free_port() -> int:

@@ -20,6 +20,7 @@ import dagster as dg
 from pipelines.core.statuses import DeliveryOutcomeStatus
 from pipelines.settings import BUNDLED, SettingError, Settings
 
+from . import report
 from .commands import cmd_digest, cmd_evaluate, cmd_reclassify
 from .execute import digest_text, execute, summary_lines
 from .options import check_window, settings_from_args
@@ -156,6 +157,7 @@ def parser() -> argparse.ArgumentParser:
         help="only articles classified by another taxonomy",
     )
     reclassify.set_defaults(func=cmd_reclassify)
+    report.add_parser(sub)
     return top
 
 

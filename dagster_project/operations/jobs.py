@@ -19,7 +19,8 @@ PIPELINE_JOB = "daily_pipeline"
 
 pipeline_job = dg.define_asset_job(
     PIPELINE_JOB,
-    selection=dg.AssetSelection.all(),
+    # The weekly report has weekly partitions and its own job (dagster_project/report).
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("report"),
     description="Crawl iChongqing, store, classify, extract events and send the Slack digest.",
 )
 
