@@ -40,6 +40,7 @@ from crawlers.sitecopy import (  # noqa: E402
 )
 from dagster_project.cli import execute  # noqa: E402
 from dagster_project.cli.execute import execute_poll  # noqa: E402
+from dagster_project.errors import failure_reason  # noqa: E402
 from pipelines.core.instants import CST  # noqa: E402
 from pipelines.settings import Settings  # noqa: E402
 from tests.slack_server import SlackServer  # noqa: E402
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             result = execute_poll(settings)
             if not result.success:
-                raise SystemExit(f"poll {k} failed")
+                raise SystemExit(f"poll {k} failed: {failure_reason(list(result.all_events))}")
             took = time.perf_counter() - started
             count = len(site.requests)
             (requests_with if fresh else requests_without).append(count)

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "test-output" / "ui"
 ASSETS = ("raw_articles", "articles", "article_topics", "events", "digest_default")
 # A publication day of the bundled copy of the site (12 articles).
-PARTITION = "2025-03-05"
+PARTITION = "2025-03-01"  # the month of March 2025
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 240.0  # seconds: the first start imports Dagster, Scrapy and the definitions
 RUN_TIMEOUT = 300.0
@@ -335,7 +335,7 @@ def test_asset_graph_and_a_materialization_launched_from_the_ui(
             wait_until_still(page.get_by_text(ASSETS[-1], exact=True).first)
             page.screenshot(path=str(OUTPUT / "asset-graph.png"))
 
-            # 2. One publication day of raw_articles, launched through the partition dialog.
+            # 2. One publication month of raw_articles, launched through the partition dialog.
             page.get_by_text("raw_articles", exact=True).first.click()
             page.get_by_role("button", name="Materialize selected").click()
             dialog = page.get_by_role("dialog")
