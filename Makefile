@@ -33,6 +33,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/classify.py
 	$(BIN)/python benchmarks/crawl.py
 	$(BIN)/python benchmarks/partitions.py
+	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/alerts.py
 
 dev: $(STAMP)
 	$(BIN)/dagster dev -w workspace.yaml

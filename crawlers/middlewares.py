@@ -1,31 +1,34 @@
-"""Downloader middlewares: retries with exponential backoff, and what the site did in the end.
+"""Downloader middlewares: retries with exponential backoff; robots.txt cached for a day.
 
 Scrapy's own RetryMiddleware re-sends a failed request at once; a server answering 503 because
 it is overloaded deserves a pause first, growing with each attempt (and ``Retry-After`` when it
 says how long).
-
-:class:`OutcomeMiddleware` sits above the retries and sees every attempt's outcome: answered,
-a server error, or no answer (refused, DNS, timeout). Its counts let the crawl's
-judgement name a site that is down instead of blaming the markup, and a run of failures with
-no answer in between stops the crawl rather than hammering a site that is down.
 """
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
 from typing import Any
 
-from scrapy import Request, exceptions
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
-from twisted.internet import error, reactor
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
+from twisted.internet import reactor
 from twisted.internet.task import deferLater
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from pipelines.core import stats as keys
-from pipelines.core.statuses import OutageCause
+
+# RFC 9309, 2.4: a crawler may cache robots.txt for up to 24 hours.
+ROBOTS_MAX_AGE = 24 * 3600.0
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -66,94 +69,48 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
 
-# Most specific first: the cause a request got no answer for.
-_CAUSES: tuple[tuple[tuple[type[BaseException], ...], OutageCause], ...] = (
-    (
-        (exceptions.DownloadConnectionRefusedError, error.ConnectionRefusedError),
-        OutageCause.REFUSED,
-    ),
-    ((exceptions.CannotResolveHostError, error.DNSLookupError), OutageCause.DNS),
-    (
-        (exceptions.DownloadTimeoutError, error.TimeoutError, error.TCPTimedOutError),
-        OutageCause.TIMEOUT,
-    ),
-    (
-        (
-            exceptions.DownloadFailedError,
-            exceptions.ResponseDataLossError,
-            error.ConnectError,
-            error.ConnectionLost,
-            error.ConnectionDone,
-            ResponseFailed,
-            ResponseNeverReceived,
-        ),
-        OutageCause.CONNECTION_LOST,
-    ),
-)
+class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with robots.txt kept between crawls for a day.
 
-
-def outage_cause(exception: BaseException) -> OutageCause | None:
-    """Why a download got no answer, or None for what is no fault of the site (robots.txt...)."""
-    for classes, cause in _CAUSES:
-        if isinstance(exception, classes):
-            return cause
-    return None
-
-
-def refused(status: int) -> bool:
-    """A final status that refuses the request: a server error, or rate limiting."""
-    return status >= 500 or status == 429
-
-
-class OutcomeMiddleware:
-    """Count what the site did with each request sent; stop the crawl once it is plainly down.
-
-    It sits above the retries, so it sees every attempt: a site that died mid-crawl is noticed
-    at once, not after every queued request has spent its retries (minutes at a polite delay).
-    ``CQMONITOR_OUTAGE_AFTER`` different pages in a row that got no usable answer close the
-    spider with the finish reason ``site_down``; one page failing its retries never does.
+    RFC 9309 lets a crawler cache robots.txt for up to 24 hours; every crawl is a new process,
+    so without a cache each 15-minute poll would fetch it again. The cache (a JSON file named by
+    ``CQMONITOR_ROBOTS_CACHE``) holds each host's body, status and fetch time.
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        assert crawler.stats is not None
-        self.crawler = crawler
-        self.stats = crawler.stats
-        self.limit = crawler.settings.getint("CQMONITOR_OUTAGE_AFTER", 5)
-        # Pages that failed since the last answer.
-        self.failing: set[str] = set()
-        self.closing = False
+        super().__init__(crawler)
+        path = crawler.settings.get("CQMONITOR_ROBOTS_CACHE") or ""
+        self.cache_path = Path(path) if path else None
+        self.max_age = crawler.settings.getfloat("CQMONITOR_ROBOTS_MAX_AGE", ROBOTS_MAX_AGE)
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> OutcomeMiddleware:
-        return cls(crawler)
+    def _cache(self) -> dict[str, Any]:
+        if self.cache_path is None or not self.cache_path.exists():
+            return {}
+        try:
+            data = json.loads(self.cache_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
-    def _failed(self, url: str, cause: str) -> None:
-        self.failing.add(url)
-        self.stats.set_value(keys.OUTCOME_TRAILING_FAILURES, len(self.failing))
-        self.stats.set_value(keys.OUTCOME_TRAILING_CAUSE, cause)
-        if self.limit > 0 and len(self.failing) >= self.limit and not self.closing:
-            self.closing = True
-            engine = self.crawler.engine
-            if engine is not None:
-                deferred_from_coro(engine.close_spider_async(reason=keys.FINISH_SITE_DOWN))
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:
+            entry = self._cache().get(netloc)
+            if isinstance(entry, dict) and time.time() - float(entry.get("at", 0)) < self.max_age:
+                body = str(entry.get("body", "")).encode("utf-8")
+                self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, body)
+                self._stats.inc_value(keys.ROBOTS_CACHED)
+        return await super().robot_parser(request)
 
-    def process_response(
-        self, request: Request, response: Response, spider: Any = None
-    ) -> Response:
-        if request.url.endswith("/robots.txt") and not refused(response.status):
-            # robots.txt answering says nothing of the pages (a down site may still serve it).
-            return response
-        if refused(response.status):
-            self.stats.inc_value(keys.server_error(response.status))
-            self._failed(request.url, OutageCause.SERVER_ERROR)
-        else:
-            self.stats.inc_value(keys.OUTCOME_ANSWERED)
-            self.failing.clear()
-            self.stats.set_value(keys.OUTCOME_TRAILING_FAILURES, 0)
-        return response
-
-    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
-        cause = outage_cause(exception)
-        if cause is not None:
-            self.stats.inc_value(keys.unreachable(cause))
-            self._failed(request.url, cause)
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        await super()._parse_robots(response, netloc, request)
+        if self.cache_path is None or response.status >= 500:
+            return  # a server error says nothing about the rules: ask again next time
+        body = response.body.decode("utf-8", errors="replace") if response.status < 400 else ""
+        cache = self._cache()
+        cache[netloc] = {"body": body, "status": response.status, "at": time.time()}
+        try:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            self.cache_path.write_text(json.dumps(cache), encoding="utf-8")
+        except OSError:
+            pass  # no cache this time; the rules themselves were read

@@ -97,6 +97,9 @@ class CrawlRequest:
     until: date | None = None
     changed_since: datetime | None = None
     backfill: bool = False
+    feed_only: bool = False
+    # Where robots.txt is kept between crawls (re-read at most daily, as RFC 9309 allows).
+    robots_cache: Path | None = None
     state: dict[str, Any] = field(default_factory=dict)
     delay: float = 2.0
     concurrency: int = 1
@@ -135,6 +138,10 @@ def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) 
         # Delay 0 is for a copy on loopback: throttling would only add sleeps.
         args += ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY_JITTER=0"]
     args += ["-a", f"mode={'backfill' if request.backfill else 'incremental'}"]
+    if request.feed_only:
+        args += ["-a", "sources=feed"]
+    if request.robots_cache is not None:
+        args += ["-s", f"CQMONITOR_ROBOTS_CACHE={request.robots_cache}"]
     if request.since:
         args += ["-a", f"since={request.since.isoformat()}"]
     if request.until:

@@ -34,9 +34,11 @@ REDIRECT_MAX_TIMES = 5
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.middlewares.CachedRobotsTxtMiddleware": 100,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
     # Above the retries: sees every attempt, the retried ones too.
-    "crawlers.middlewares.OutcomeMiddleware": 560,
+    "crawlers.outcome.OutcomeMiddleware": 560,
 }
 # This many different pages in a row with no usable answer: the site is down, stop.
 CQMONITOR_OUTAGE_AFTER = 5
@@ -54,6 +56,10 @@ LOG_LEVEL = "INFO"
 
 EXTENSIONS = {"crawlers.extensions.StatsDump": 500}
 ITEM_PIPELINES = {"crawlers.pipelines.CoveragePipeline": 300}
+
+# robots.txt kept between crawls (JSON file; empty: fetched by every crawl), for at most a day.
+CQMONITOR_ROBOTS_CACHE = ""
+CQMONITOR_ROBOTS_MAX_AGE = 24 * 3600
 
 # Where the spider reads the state of what is stored, and the stats file it writes.
 CQMONITOR_STATS_FILE = ""

@@ -1,14 +1,29 @@
-"""The areas of the project, each owning its Definitions (assets, checks, sensors, schedules)."""
+"""The areas of the project, each owning its Definitions (assets, checks, sensors, schedules).
+
+The delivery and operations areas depend on the subscriptions (one delivery asset each, an
+alert schedule when one is instant), so the areas are built from them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dagster as dg
 
-from . import analyse, crawl, deliver, operations, store
+from pipelines.subscriptions import Subscription, default_subscription
 
-AREAS = (crawl, store, analyse, deliver, operations)
+from . import analyse, crawl, deliver, operations, report, store
 
 
-def area_definitions() -> dg.Definitions:
-    """Every area's definitions merged, without resources."""
-    return dg.Definitions.merge(*(area.defs for area in AREAS))
+def area_definitions(subscriptions: Sequence[Subscription] | None = None) -> dg.Definitions:
+    """Every area's definitions merged, without resources (default: one ``default``
+    subscription)."""
+    subscriptions = tuple(subscriptions or (default_subscription(""),))
+    return dg.Definitions.merge(
+        crawl.defs,
+        store.defs,
+        analyse.defs,
+        deliver.definitions(subscriptions),
+        report.defs,
+        operations.definitions(subscriptions),
+    )

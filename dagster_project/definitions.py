@@ -13,6 +13,9 @@ from pipelines.settings import Settings
 from .areas import area_definitions
 from .resources import build_resources
 
+_settings = Settings.from_env().validate()
+
 defs = dg.Definitions.merge(
-    area_definitions(), dg.Definitions(resources=build_resources(Settings.from_env().validate()))
+    area_definitions(_settings.subscriptions()),
+    dg.Definitions(resources=build_resources(_settings)),
 )

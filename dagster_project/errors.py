@@ -42,6 +42,17 @@ def step_reason(event: dg.DagsterEvent) -> str:
     return event.message or "failed"
 
 
+def failure_reason(events: list[dg.DagsterEvent]) -> str:
+    """The reason of the first failure among a run's events (resources, then steps)."""
+    for event in events:
+        if event.event_type_value == "RESOURCE_INIT_FAILURE":
+            error = getattr(event.event_specific_data, "error", None)
+            return f"setting up resources: {error_line(error) if error else event.message}"
+        if event.is_step_failure:
+            return f"{event.step_key or '?'}: {step_reason(event)}"
+    return "the run failed"
+
+
 # --- the one error surface: a Problem (one line, an exit code) from whatever failed ----------
 
 _KEYS = ("what", "why", "todo", "exit_code")
@@ -150,6 +161,9 @@ def problem_from_exception(
     """The problem for an exception raised outside Dagster (before or after the run)."""
     if isinstance(exc, Problem):
         return exc
+    if type(exc) is ValueError:
+        # The commands' own checks of their arguments raise plain ValueErrors.
+        return Problem(what, str(exc), "fix it and run again", ExitCode.BAD_INPUT)
     names: set[str] = set()
     current: BaseException | None = exc
     while current is not None and len(names) < 100:

@@ -27,6 +27,15 @@ publication_months = dg.MonthlyPartitionsDefinition(
     start_date=FIRST_DAY, timezone=TIMEZONE, end_offset=1
 )
 
+# The weekly report's ISO weeks (Monday to Sunday, CST), from the week holding FIRST_DAY; a
+# week is a partition once it has ended.
+_first = date.fromisoformat(FIRST_DAY)
+report_weeks = dg.WeeklyPartitionsDefinition(
+    start_date=(_first - timedelta(days=_first.weekday())).isoformat(),
+    timezone=TIMEZONE,
+    day_offset=1,
+)
+
 
 class ScopeConfig(dg.Config):
     """What one run of a partitioned asset covers, within its partition range.
@@ -40,6 +49,8 @@ class ScopeConfig(dg.Config):
     incremental: bool = False
     since: str | None = None
     until: str | None = None
+    # The instant alerts' poll: the feed only (no sitemaps, no archives, no retries).
+    feed_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ class RunScope:
     first: date
     last: date
     incremental: bool
+    feed_only: bool = False
 
     @property
     def span(self) -> Span:
@@ -79,7 +91,9 @@ def run_scope(context: dg.AssetExecutionContext, config: ScopeConfig) -> RunScop
         raise dg.Failure(
             description=(f"days {since} .. {until} are not within the partitions {first} .. {last}")
         )
-    return RunScope(first=since, last=until, incremental=config.incremental)
+    return RunScope(
+        first=since, last=until, incremental=config.incremental, feed_only=config.feed_only
+    )
 
 
 def month_key(day: date) -> str:
@@ -92,9 +106,12 @@ def range_tags(first: date, last: date) -> dict[str, str]:
     return {RANGE_START_TAG: month_key(first), RANGE_END_TAG: month_key(last)}
 
 
-def scope_config(*, incremental: bool, since: date | None, until: date | None) -> dict:
+def scope_config(
+    *, incremental: bool, since: date | None, until: date | None, feed_only: bool = False
+) -> dict:
     """Run config giving each partitioned asset the same scope."""
     values = {
+        "feed_only": feed_only,
         "incremental": incremental,
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,

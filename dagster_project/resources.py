@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawlers.runner import CrawlRequest, CrawlResult, run_crawl
+from pipelines.reports import CHART_WEEKS
 from pipelines.settings import (
     BUNDLED,
     DEFAULT_DAGSTER_UI_URL,
@@ -124,6 +125,7 @@ class SourceSiteResource(dg.ConfigurableResource):
         changed_since: datetime | None,
         state: dict[str, Any],
         log: Callable[[str], None] | None = None,
+        feed_only: bool = False,
         cancel: Callable[[], str | None] | None = None,
     ) -> CrawlResult:
         request = CrawlRequest(
@@ -134,6 +136,8 @@ class SourceSiteResource(dg.ConfigurableResource):
             backfill=backfill,
             changed_since=changed_since,
             state=state,
+            feed_only=feed_only,
+            robots_cache=Path(self.work_dir).resolve() / "robots-cache.json",
             delay=self.delay,
             concurrency=self.concurrency,
             settings=dict(self.scrapy_settings),
@@ -164,6 +168,8 @@ class SlackResource(dg.ConfigurableResource):
     preview_dir: str = ".cqmonitor"
     # Where failure alerts link to (``CQMONITOR_DAGSTER_UI_URL``): ``{ui_url}/runs/{run_id}``.
     ui_url: str = DEFAULT_DAGSTER_UI_URL
+    # Channels of the subscriptions that set ``weekly_report: true``.
+    weekly_report_channels: list[str] = []
 
     def sender(self) -> SlackSender | None:
         """A sender for the digest, or None (no token: the digest is a preview)."""
@@ -173,7 +179,12 @@ class SlackResource(dg.ConfigurableResource):
 
     @property
     def preview_path(self) -> Path:
-        return Path(self.preview_dir) / "digest-preview.json"
+        return self.preview_file()
+
+    def preview_file(self, subscription: str = "") -> Path:
+        """Where a digest preview's Block Kit JSON goes (one file per named subscription)."""
+        name = f"digest-preview-{subscription}.json" if subscription else "digest-preview.json"
+        return Path(self.preview_dir) / name
 
     def alert(
         self,
@@ -223,6 +234,14 @@ class SlackResource(dg.ConfigurableResource):
             ) from exc
 
 
+class ReportResource(dg.ConfigurableResource):
+    """Where the weekly report is written (a folder per ISO week) and how many weeks its charts
+    show."""
+
+    out_dir: str = ".cqmonitor/reports"
+    chart_weeks: int = CHART_WEEKS
+
+
 def build_resources(
     settings: Settings,
     *,
@@ -255,5 +274,9 @@ def build_resources(
             send_empty=settings.slack_send_empty,
             preview_dir=settings.data_dir,
             ui_url=value("ui_url"),
+            weekly_report_channels=[
+                s.channel for s in settings.subscriptions() if s.weekly_report and s.channel
+            ],
         ),
+        "reports": ReportResource(out_dir=str(Path(settings.data_dir) / "reports")),
     }

@@ -361,12 +361,7 @@ def _clean(
 
     blocks: list[list[str]] = []
     _innermost_blocks(nodes, container, preserve, dropped, blocks)
-    paragraphs: list[str] = []
-    for strings in blocks:
-        text = normalise_space(" ".join(strings))
-        text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
-        if text:
-            paragraphs.append(text)
+    paragraphs = [text for text in (paragraph_text(" ".join(s)) for s in blocks) if text]
     if not paragraphs:
         if scope is not None:
             strings = _strings(scope, container, preserve, dropped)
@@ -376,10 +371,27 @@ def _clean(
         text = normalise_space(" ".join(strings))
         if text:
             paragraphs.append(text)
+    return body_from_paragraphs(paragraphs, captions=captions, removed=removed)
 
+
+def paragraph_text(text: str) -> str:
+    """One paragraph's text as stored: whitespace collapsed, no space before punctuation."""
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", normalise_space(text))
+
+
+def body_from_paragraphs(
+    paragraphs: list[str],
+    *,
+    captions: list[str] | None = None,
+    removed: dict[str, int] | None = None,
+) -> CleanBody:
+    """The body from its paragraphs, whoever found them: photo captions are no article text,
+    and a closing intern credit is noted apart (it stays in the text)."""
     credit = paragraphs[-1] if paragraphs and _CREDIT.match(paragraphs[-1]) else None
-    paragraphs = [p for p in paragraphs if not _CAPTION.search(p) or len(p) > 400]
-    return CleanBody(paragraphs=paragraphs, credit=credit, captions=captions, removed=removed)
+    kept = [p for p in paragraphs if not _CAPTION.search(p) or len(p) > 400]
+    return CleanBody(
+        paragraphs=kept, credit=credit, captions=list(captions or []), removed=dict(removed or {})
+    )
 
 
 def clean_body(html: str | bytes | Tag | etree._Element) -> CleanBody:

@@ -1,19 +1,22 @@
 """Is a crawl healthy? Spidermon-style judgement of a crawl's stats.
 
 A crawl that reads nothing where the site lists articles, or whose field coverage falls below
-thresholds, most likely met changed markup: it is a failure to look at, not a quiet success.
-A site that is down (refused, DNS, timeouts, every request a server error, robots.txt
-forbidding the pages) is said as such (:func:`site_outage`), never blamed on the markup.
+thresholds even with the generic fallbacks, most likely met changed markup it cannot read: it is
+a failure to look at, not a quiet success. A crawl whose fields were read, but by the fallbacks
+on more than ``FALLBACK_WARNING_SHARE`` of its pages, met changed markup it can still read:
+drift, a warning ("body read by fallback on 28 of 28 pages: the site's markup changed").
+A site that is down is said as such (``pipelines.outage``), never blamed on the markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.core import stats as keys
-from pipelines.core.statuses import CrawlStatus, OutageCause
+from pipelines.core.statuses import CrawlStatus
+from pipelines.outage import site_outage
 
 # Share of fetched article pages on which each field was found.
 COVERAGE_THRESHOLDS: dict[str, float] = {
@@ -23,6 +26,18 @@ COVERAGE_THRESHOLDS: dict[str, float] = {
 }
 # Fields watched and reported, not judged: many posts legitimately have no author or edit time.
 REPORTED_FIELDS = ("author", "modified_at", "tags", "categories")
+# A field read by a fallback on more than this share of a crawl's pages is drift.
+FALLBACK_WARNING_SHARE = 0.20
+# How the run's summary names each field.
+FIELD_LABELS: dict[str, str] = {
+    "title": "title",
+    "published_at": "publication time",
+    "modified_at": "edit time",
+    "author": "authors",
+    "body_text": "body",
+    "tags": "tags",
+    "categories": "categories",
+}
 
 
 @dataclass
@@ -32,12 +47,47 @@ class CrawlHealth:
     coverage: dict[str, float] = field(default_factory=dict)
     pages_read: int = 0
     listed_to_fetch: int = 0
+    # Per field, the share of pages read by each path (``site``, ``fallback``, ``none``).
+    field_paths: dict[str, dict[str, float]] = field(default_factory=dict)
+    # The fields read by a fallback on too many pages, and the lines that say so.
+    drift: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     # What an operator should do about the problems.
     advice: str = ""
 
     @property
     def ok(self) -> bool:
         return self.status == CrawlStatus.SUCCESS
+
+
+def field_path_counts(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Per field, the pages read by each path, as the crawl counted them."""
+    counts: dict[str, dict[str, int]] = {}
+    for name, count in keys.with_prefix(stats, keys.FIELD_PATH_PREFIX).items():
+        field_name, _, path = name.rpartition("/")
+        if field_name and path in keys.FIELD_PATHS:
+            counts.setdefault(field_name, dict.fromkeys(keys.FIELD_PATHS, 0))[path] = count
+    return counts
+
+
+def _judge_paths(
+    health: CrawlHealth, stats: Mapping[str, Any], pages: int, fallback_share: float
+) -> None:
+    found = field_path_counts(stats)
+    order = [name for name in FIELD_LABELS if name in found]
+    for name in order + sorted(set(found) - set(order)):
+        counts = found[name]
+        total = sum(counts.values()) or pages
+        if not total:
+            continue
+        health.field_paths[name] = {p: round(n / total, 4) for p, n in counts.items()}
+        fallback = counts[keys.PATH_FALLBACK]
+        if fallback / total > fallback_share:
+            health.drift.append(name)
+            health.warnings.append(
+                f"{FIELD_LABELS.get(name, name)} read by fallback on {fallback} of {total} "
+                "pages: the site's markup changed"
+            )
 
 
 def _count(stats: Mapping[str, Any], prefix: str) -> int:
@@ -57,8 +107,14 @@ def assess_crawl(
     *,
     thresholds: Mapping[str, float] | None = None,
     min_pages_for_coverage: int = 5,
+    fallback_share: float = FALLBACK_WARNING_SHARE,
 ) -> CrawlHealth:
-    """Judge one crawl from its Scrapy stats (as written by ``crawlers.extensions.StatsDump``)."""
+    """Judge one crawl from its Scrapy stats (as written by ``crawlers.extensions.StatsDump``).
+
+    Coverage counts a field read by either path: the crawl fails only when even the fallbacks
+    read too little. A field read by the fallbacks on more than ``fallback_share`` of the pages
+    is drift: a warning, the run still succeeds.
+    """
     thresholds = COVERAGE_THRESHOLDS if thresholds is None else thresholds
     scraped = int(stats.get(keys.ARTICLES_SCRAPED, 0))
     not_modified = int(stats.get(keys.ARTICLES_NOT_MODIFIED, 0))
@@ -76,9 +132,10 @@ def assess_crawl(
             share = health.coverage.get(name, 0.0)
             if share < minimum:
                 health.problems.append(
-                    f"field coverage of {name} is {share:.0%} (< {minimum:.0%}): "
-                    "the site's markup probably changed"
+                    f"field coverage of {name} is {share:.0%} (< {minimum:.0%}) even with the "
+                    "generic fallbacks: the site's markup probably changed"
                 )
+    _judge_paths(health, stats, pages, fallback_share)
     http_failed = _count(stats, keys.FAILED_PREFIX) + _count(stats, keys.ERRORS_PREFIX)
     if listed > 0 and scraped + not_modified == 0 and (dropped or not http_failed):
         health.problems.append(
@@ -108,77 +165,23 @@ def assess_crawl(
 MARKUP_ADVICE = (
     "look at the crawl log and the pages: the parser (crawlers/parsing) may need updating"
 )
-_CAUSE_TEXT = {
-    OutageCause.REFUSED: "connection refused",
-    OutageCause.DNS: "its host name does not resolve (DNS)",
-    OutageCause.TIMEOUT: "requests timed out",
-    OutageCause.CONNECTION_LOST: "connections were dropped",
-    OutageCause.SERVER_ERROR: "server errors",
-}
-_UNREACHABLE_ADVICE = (
-    "check CQMONITOR_SOURCE_URL and that the site is up and reachable from this machine, "
-    "then run again"
-)
-_SERVER_ADVICE = "the site is failing or refusing cqmonitor: run again later"
-_ROBOTS_ADVICE = (
-    "cqmonitor obeys robots.txt: ask the site to allow it, or point CQMONITOR_SOURCE_URL "
-    "at a copy it may crawl"
-)
 
 
-@dataclass(frozen=True)
-class Outage:
-    """The site, not its pages, stopped the crawl: which status, why, and what to do."""
+def drift_to_alert(drift: Sequence[str], alerted_before: Iterable[str]) -> list[str]:
+    """The drifting fields no alert has named yet in this spell of drift.
 
-    status: CrawlStatus
-    why: str
-    advice: str
-
-
-def _statuses_text(by_status: Mapping[str, int]) -> str:
-    return ", ".join(f"HTTP {status} x{n}" for status, n in sorted(by_status.items()))
-
-
-def site_outage(stats: Mapping[str, Any], *, trailing_limit: int = 5) -> Outage | None:
-    """Whether the site was down (from the start, or from some point of the crawl), and how.
-
-    Reads the final outcome of each request (``crawlers.middlewares.OutcomeMiddleware``) and
-    Scrapy's robots.txt count; None when the site answered.
+    ``alerted_before`` are the fields the previous crawl that read pages had alerted: those still
+    drifting stay quiet (one alert per change of the site, not one per run); a field that
+    recovered and drifts again is news again.
     """
-    answered = int(stats.get(keys.OUTCOME_ANSWERED, 0))
-    unreachable = keys.with_prefix(stats, keys.OUTCOME_UNREACHABLE_PREFIX)
-    server = keys.with_prefix(stats, keys.OUTCOME_SERVER_ERROR_PREFIX)
-    trailing = int(stats.get(keys.OUTCOME_TRAILING_FAILURES, 0))
-    cause = str(stats.get(keys.OUTCOME_TRAILING_CAUSE, ""))
-    forbidden = int(stats.get(keys.ROBOTS_FORBIDDEN, 0))
-    read = int(stats.get(keys.ARTICLES_SCRAPED, 0)) + int(stats.get(keys.ARTICLES_NOT_MODIFIED, 0))
-    if answered == 0 and unreachable:
-        main = max(unreachable, key=lambda k: unreachable[k])
-        count = sum(unreachable.values())
-        return Outage(
-            CrawlStatus.UNREACHABLE,
-            f"cannot reach the site: {_CAUSE_TEXT.get(main, main)} ({count} request(s))",
-            _UNREACHABLE_ADVICE,
-        )
-    if answered == 0 and server:
-        return Outage(
-            CrawlStatus.SERVER_ERROR,
-            f"the site answered every request with a server error ({_statuses_text(server)})",
-            _SERVER_ADVICE,
-        )
-    if trailing >= trailing_limit or stats.get(keys.FINISH_REASON) == keys.FINISH_SITE_DOWN:
-        down = cause == OutageCause.SERVER_ERROR
-        what = _statuses_text(server) if down else _CAUSE_TEXT.get(cause, cause or "no answer")
-        return Outage(
-            CrawlStatus.SERVER_ERROR if down else CrawlStatus.UNREACHABLE,
-            f"the site stopped answering during the crawl: {what} for the last {trailing} "
-            f"page(s), after {answered} answer(s); what was read is stored",
-            _SERVER_ADVICE if down else _UNREACHABLE_ADVICE,
-        )
-    if forbidden and read == 0:
-        return Outage(
-            CrawlStatus.ROBOTS_DENIED,
-            f"robots.txt forbids the pages cqmonitor reads ({forbidden} request(s) refused)",
-            _ROBOTS_ADVICE,
-        )
-    return None
+    already = set(alerted_before)
+    return [name for name in drift if name not in already]
+
+
+def drift_message(health: CrawlHealth) -> str:
+    """The one Slack alert of a spell of drift."""
+    return (
+        "The site's markup changed: the crawl still reads its pages, through the generic "
+        "fallbacks. " + "; ".join(health.warnings) + ". This is the first crawl to show it; "
+        "the next ones stay quiet while it lasts."
+    )

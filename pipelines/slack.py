@@ -76,9 +76,7 @@ _TRANSIENT_ERRORS = {
     "service_unavailable",
     "request_timeout",
 }
-# A channel id as Slack writes it (C..., G..., D... and upper-case letters and digits). One
-# rule for what a subscription may name, what is posted to and what history is read from:
-# an id that posting accepts is never sent through conversations.list as if it were a name.
+# One rule for the channel ids a subscription names, posting uses and history reads.
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 CHANNEL_NAME = re.compile(r"^#[a-z0-9][a-z0-9_-]{0,79}$")
 
@@ -344,6 +342,10 @@ class SlackSender:
                 return found
         assert last is not None
         raise last
+
+    def channel_id(self, channel: str) -> str:
+        """The ID of ``channel`` (an ID, or a '#name' looked up once): file shares need one."""
+        return self._resolve_channel(channel)
 
     def _resolve_channel(self, channel: str) -> str:
         """History needs a channel ID; a configured '#name' is looked up once."""

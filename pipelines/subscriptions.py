@@ -170,8 +170,9 @@ def parse_subscriptions(data: Any, taxonomy: Taxonomy, label: str) -> tuple[Subs
 
 
 def default_subscription(channel: str) -> Subscription:
-    """Everything, daily, to ``channel``: the delivery of a run without a subscriptions file."""
-    return Subscription(name=DEFAULT_NAME, channel=channel)
+    """Everything (the weekly report too), daily, to ``channel``: the delivery of a run without
+    a subscriptions file."""
+    return Subscription(name=DEFAULT_NAME, channel=channel, weekly_report=True)
 
 
 def load_subscriptions(

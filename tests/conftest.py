@@ -66,6 +66,15 @@ def slack() -> Iterator[Any]:
 
 
 @pytest.fixture
+def chromium() -> str:
+    """Debian's chromium for the tests that look at pages in a browser (skipped without it,
+    except in CI): ``tests.helpers.browser``."""
+    from tests.helpers.browser import find_chromium
+
+    return find_chromium()
+
+
+@pytest.fixture
 def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent (a user's clone has none): test skipped")
@@ -101,6 +110,38 @@ def bundled_span() -> tuple[str, str]:
 
     days = sorted(datetime.fromisoformat(a["published"]).date() for a in load_bundled_articles())
     return days[0].isoformat(), days[-1].isoformat()
+
+
+@pytest.fixture
+def report_session(database_url: str) -> Iterator[Any]:
+    """A session on a migrated database (SQLite, then PostgreSQL) holding the report test data
+    (``tests.helpers.report_data``)."""
+    from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
+    from tests.helpers.report_data import seed
+
+    migrate(database_url)
+    engine = make_engine(database_url)
+    with session_scope(session_factory(engine)) as session:
+        seed(session)
+        yield session
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def bundled_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database holding the whole bundled copy of the site, crawled on loopback through
+    the asset graph once per session (as ``cqmonitor demo`` does); tests only read it."""
+    from dagster_project.cli import execute
+    from pipelines.settings import BUNDLED
+
+    data_dir = tmp_path_factory.mktemp("bundled")
+    url = f"sqlite:///{data_dir / 'bundled.db'}"
+    since, until = bundled_span()
+    ok, _metadata, reason = execute(
+        loopback_settings(BUNDLED, url, data_dir), since=since, until=until, digest=False
+    )
+    assert ok, reason
+    return url
 
 
 def loopback_settings(

@@ -2,7 +2,8 @@
 
 Implements ``chat.postMessage``, ``conversations.history``, ``conversations.replies``,
 ``conversations.list`` and ``auth.test`` closely enough for :mod:`pipelines.slack`: bearer-token
-checks, Block Kit limit validation on every post, message metadata, threads, pagination.
+checks, Block Kit limit validation on every post, message metadata, threads, pagination; and
+the file uploads of ``files_upload_v2`` (``tests.slack_files``).
 
 Failures are scripted per method, consumed one per request::
 
@@ -32,15 +33,15 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.slack_blocks import MAX_TEXT_CHARS, block_kit_errors
+from tests.slack_files import UPLOAD_METHOD, UPLOAD_PATH, FileUploads
+
+__all__ = ["ACCEPT_500", "DROP", "PASS", "SlackServer", "block_kit_errors"]
+
 PASS = "pass"  # handle this request normally (to script a failure for a later one)
 DROP = "drop"
 ACCEPT_500 = "accept_500"
 
-MAX_BLOCKS = 50
-MAX_SECTION_CHARS = 3000
-MAX_HEADER_CHARS = 150
-MAX_BLOCK_TEXT_CHARS = 13_000
-MAX_TEXT_CHARS = 40_000
 
 Scripted = int | tuple[Any, ...] | dict[str, Any] | str
 
@@ -95,57 +96,7 @@ def _maybe_json(value: Any) -> Any:
     return value
 
 
-def block_kit_errors(blocks: Any) -> list[str]:
-    """The ways ``blocks`` breaks Block Kit's limits, as Slack words them (empty if fine)."""
-    if not isinstance(blocks, list):
-        return ["[ERROR] must be an array [json-pointer:/blocks]"]
-    errors = []
-    if len(blocks) > MAX_BLOCKS:
-        errors.append(f"[ERROR] must be less than {MAX_BLOCKS + 1} items [json-pointer:/blocks]")
-    total = 0
-    for i, block in enumerate(blocks):
-        where = f"[json-pointer:/blocks/{i}"
-        if not isinstance(block, dict) or "type" not in block:
-            errors.append(f"[ERROR] missing required field: type {where}]")
-            continue
-        kind = block["type"]
-        text = block.get("text")
-        if kind == "section":
-            if not isinstance(text, dict) or text.get("type") not in ("mrkdwn", "plain_text"):
-                errors.append(f"[ERROR] missing required field: text {where}/text]")
-                continue
-            n = len(text.get("text", ""))
-            total += n
-            if n > MAX_SECTION_CHARS:
-                errors.append(
-                    f"[ERROR] must be less than {MAX_SECTION_CHARS + 1} characters {where}/text]"
-                )
-            if n == 0:
-                errors.append(f"[ERROR] must be more than 0 characters {where}/text]")
-        elif kind == "header":
-            if not isinstance(text, dict) or text.get("type") != "plain_text":
-                errors.append(f"[ERROR] must be a plain_text object {where}/text]")
-                continue
-            n = len(text.get("text", ""))
-            total += n
-            if n > MAX_HEADER_CHARS:
-                errors.append(
-                    f"[ERROR] must be less than {MAX_HEADER_CHARS + 1} characters {where}/text]"
-                )
-        elif kind == "context":
-            elements = block.get("elements") or []
-            if not 0 < len(elements) <= 10:
-                errors.append(f"[ERROR] must have 1 to 10 elements {where}/elements]")
-            for element in elements:
-                total += len(element.get("text", "")) if isinstance(element, dict) else 0
-        elif kind != "divider":
-            errors.append(f"[ERROR] unsupported block type: {kind} {where}]")
-    if total > MAX_BLOCK_TEXT_CHARS:
-        errors.append(f"[ERROR] blocks carry {total} characters of text [json-pointer:/blocks]")
-    return errors
-
-
-class SlackServer:
+class SlackServer(FileUploads):
     """Slack Web API stand-in; use as a context manager; ``url`` is a WebClient base_url."""
 
     def __init__(
@@ -164,6 +115,7 @@ class SlackServer:
         self._seq = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._init_files()
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -262,6 +214,8 @@ class SlackServer:
                 "user_id": "U0CQMONITOR",
                 "bot_id": "B0CQMONITOR",
             }
+        if method.startswith("files."):
+            return self.handle_files(method, params)
         if method == "chat.postMessage":
             return self._post(params)
         if method == "conversations.history":
@@ -368,11 +322,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
 
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
     def _params(self) -> dict[str, Any]:
         parts = urlsplit(self.path)
         params: dict[str, Any] = dict(parse_qsl(parts.query))
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._body()
         ctype = self.headers.get("Content-Type", "")
         if body and ctype.startswith("application/json"):
             params.update(json.loads(body.decode("utf-8")))
@@ -412,11 +369,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         path = urlsplit(self.path).path
-        if not path.startswith("/api/"):
+        upload = path.startswith(UPLOAD_PATH)
+        if not path.startswith("/api/") and not upload:
             self._reply(404, b"not found")
             return
-        method = path[len("/api/") :]
-        params = self._params()
+        method = UPLOAD_METHOD if upload else path[len("/api/") :]
+        # The upload URL takes the file's raw bytes, whatever Content-Type urllib gives them.
+        params = {"data": self._body()} if upload else self._params()
         auth = self.headers.get("Authorization", "")
         token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
         headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
@@ -424,6 +383,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.slack.requests.append(Request(method, params, headers))
 
         scripted = self.slack._next_scripted(method)
+        if upload and scripted in (None, PASS):
+            self._reply(*self.slack.receive_upload(path[len(UPLOAD_PATH) :], params["data"]))
+            return
         if scripted is None or scripted in (PASS, DROP, ACCEPT_500):
             result = self.slack.handle(method, params, token)
             if scripted == DROP:

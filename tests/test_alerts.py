@@ -15,10 +15,11 @@ import dagster as dg
 import pytest
 
 from dagster_project.definitions import defs
-from dagster_project.deliver.assets import slack_digest
+from dagster_project.deliver.assets import delivery_asset
 from dagster_project.operations.alerts import run_url, slack_failure_alert, summarize_failure
 from dagster_project.resources import DatabaseResource, SlackResource, TaxonomyResource
 from pipelines.slack import SlackDeliveryError
+from pipelines.subscriptions import default_subscription
 from tests.slack_server import SlackServer
 
 DIGEST_CHANNEL = "C0DIGEST1"
@@ -147,13 +148,14 @@ def test_the_digest_step_failing_on_a_bad_token_is_reported(
         "slack": slack_resource(slack, token="xoxb-revoked", send_empty=True),
         "taxonomy": TaxonomyResource(),
     }
-    instance, result = failed_run([slack_digest], resources=resources)
+    digest = delivery_asset(default_subscription("C0DIGEST1"))
+    instance, result = failed_run([digest], resources=resources)
     evaluate_sensor(instance, result, slack_resource(slack, alert_channel=""))
 
     (post,) = slack.posts  # only the alert: the digest itself was refused
     assert post.channel == DIGEST_CHANNEL  # no alert channel set: the digest channel
     text = block_text(slack)
-    assert "slack_digest failed" in text
+    assert "digest_default failed" in text
     assert "invalid_auth" in text and "SLACK_BOT_TOKEN" in text
 
 

@@ -21,6 +21,7 @@ from crawlers.sitecopy import SiteServer, build_site, load_bundled_articles
 from crawlers.sitecopy.render import Page, article_path, article_url
 from dagster_project.cli import execute
 from pipelines.core.urls import canonical_url
+from pipelines.monitoring import assess_crawl
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.models import Article, CrawlFailure, CrawlRun
 from tests.conftest import compact_copy, compact_span, loopback_settings
@@ -213,7 +214,7 @@ def test_a_markup_change_that_hides_dates_flags_the_run_and_keeps_the_rows(
     assert len(rows(sqlite_url)) == len(bundled)
 
 
-def test_articles_listed_but_unreadable_fail_the_run(
+def test_renamed_content_classes_are_read_by_the_fallback_and_named_as_drift(
     bundled: list[dict[str, Any]], sqlite_url: str, tmp_path: Path
 ) -> None:
     pages = {
@@ -222,6 +223,41 @@ def test_articles_listed_but_unreadable_fail_the_run(
             body=page.body.replace(b"entry-content", b"story-body")
             .replace(b"amp-wp-article-content", b"story-body")
             .replace(b"post-content", b"story"),
+        )
+        for path, page in build_site(bundled).items()
+    }
+    with SiteServer(pages) as server:
+        ok, _, reason = run(server, sqlite_url, tmp_path)
+    assert ok, reason
+    stored = rows(sqlite_url)
+    assert len(stored) == len(bundled) and all(a.body_text for a in stored.values())
+    assert all(a.extraction["body"]["path"] == "fallback:trafilatura" for a in stored.values())
+    crawl = last_run(sqlite_url)
+    assert crawl.status == "success"
+    health = assess_crawl(crawl.stats)
+    assert health.ok and health.drift == ["body_text"]
+    assert health.warnings == [
+        f"body read by fallback on {len(bundled)} of {len(bundled)} pages: "
+        "the site's markup changed"
+    ]
+    assert health.field_paths["body_text"]["fallback"] == 1.0
+
+
+def test_articles_listed_but_unreadable_fail_the_run(
+    bundled: list[dict[str, Any]], sqlite_url: str, tmp_path: Path
+) -> None:
+    # The text is gone from the pages (rendered by a script, say): the fallbacks find none.
+    script = b'<div id="app"></div><script>renderStory()</script></div>'
+    pages = {
+        path: replace(
+            page,
+            body=re.sub(
+                rb'(<div class="(?:post-content entry-content|amp-wp-article-content)">).*?'
+                rb"</div>\n(?=<div class=\"post-tags\"|</article>)",
+                lambda m: m.group(1) + script + b"\n",
+                page.body,
+                flags=re.S,
+            ),
         )
         for path, page in build_site(bundled).items()
     }

@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_project.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSETS = {"raw_articles", "articles", "article_topics", "events", "slack_digest"}
+ASSETS = {"raw_articles", "articles", "article_topics", "events", "digest_default"}
 
 
 def test_assets_form_the_graph_from_crawl_to_digest() -> None:
@@ -21,7 +21,7 @@ def test_assets_form_the_graph_from_crawl_to_digest() -> None:
         "raw_articles"
     }
     digest_parents = {
-        p.to_user_string() for p in graph.get(dg.AssetKey("slack_digest")).parent_keys
+        p.to_user_string() for p in graph.get(dg.AssetKey("digest_default")).parent_keys
     }
     assert digest_parents == {"article_topics", "events"}
     for spec in defs.resolve_all_asset_specs():

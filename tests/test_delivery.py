@@ -208,6 +208,20 @@ def make_sender(server: SlackServer, token: str | None = None) -> SlackSender:
     return SlackSender(client, post_attempts=3, backoff=0.01)
 
 
+def crash_after_part_2(server: SlackServer) -> SlackSender:
+    """A sender whose process dies once Slack took part 2, before the database hears of it."""
+    real = make_sender(server)
+
+    class CrashAfterPart2(SlackSender):
+        def post(self, channel: str, text: str, blocks: Any, **kw: Any) -> str:
+            ts = real.post(channel, text, blocks, **kw)
+            if kw["metadata"]["event_payload"]["part"] == 2:
+                raise KeyboardInterrupt("killed")
+            return ts
+
+    return CrashAfterPart2(real.client)
+
+
 def deliver(db: Db, server: SlackServer, **kwargs: Any) -> Any:
     kwargs.setdefault("sender", make_sender(server))
     kwargs.setdefault("channel", CHANNEL)
@@ -377,19 +391,8 @@ def test_long_digest_is_threaded_and_a_crash_mid_digest_is_recovered(
     db: Db, slack: SlackServer
 ) -> None:
     names = seed_many(db, 150)
-    real = make_sender(slack)
-
-    class CrashAfterPart2(SlackSender):
-        """Slack takes part 2, then the process dies before the database hears of it."""
-
-        def post(self, channel: str, text: str, blocks: Any, **kw: Any) -> str:
-            ts = real.post(channel, text, blocks, **kw)
-            if kw["metadata"]["event_payload"]["part"] == 2:
-                raise KeyboardInterrupt("killed")
-            return ts
-
     with pytest.raises(KeyboardInterrupt):
-        deliver(db, slack, sender=CrashAfterPart2(real.client))
+        deliver(db, slack, sender=crash_after_part_2(slack))
     parts_planned = len(digests(db)[0].blocks)
     assert parts_planned >= 3
     assert len(slack.posts) == 2
@@ -628,17 +631,8 @@ def test_a_digest_left_by_a_killed_run_is_named_then_settled_at_once(
     db: Db, slack: SlackServer
 ) -> None:
     seed_many(db, 150)
-    real = make_sender(slack)
-
-    class CrashAfterPart2(SlackSender):
-        def post(self, channel: str, text: str, blocks: Any, **kw: Any) -> str:
-            ts = real.post(channel, text, blocks, **kw)
-            if kw["metadata"]["event_payload"]["part"] == 2:
-                raise KeyboardInterrupt("killed")
-            return ts
-
     with pytest.raises(KeyboardInterrupt):
-        deliver(db, slack, sender=CrashAfterPart2(real.client))
+        deliver(db, slack, sender=crash_after_part_2(slack))
     parts = len(digests(db)[0].blocks)
 
     # Its owner (this process) is alive: the digest is named, with when it is checked.

@@ -182,7 +182,7 @@ def test_a_run_posts_one_safe_digest_of_the_topics_and_a_second_run_posts_nothin
     settings = settings_for(site, database_url, tmp_path, slack)
     ok, metadata, reason = execute(settings, since=SINCE, until=UNTIL)
     assert ok, reason
-    digest = metadata["slack_digest"]
+    digest = metadata["digest_default"]
     assert digest["status"] == "sent"
 
     db = stored(database_url)
@@ -223,7 +223,7 @@ def test_a_run_posts_one_safe_digest_of_the_topics_and_a_second_run_posts_nothin
     # A second run: nothing new, nothing posted, nothing changed.
     ok, metadata, reason = execute(settings, since=SINCE, until=UNTIL)
     assert ok, reason
-    assert metadata["slack_digest"]["status"] == "nothing"
+    assert metadata["digest_default"]["status"] == "nothing"
     assert len(slack.posts) == len(posts)
     assert stored(database_url)["deliveries"] == db["deliveries"]
 
@@ -245,7 +245,8 @@ def test_slack_down_fails_the_run_keeps_the_data_then_the_next_run_delivers_once
 
     ok, metadata, reason = execute(settings, since=SINCE, until=UNTIL)
     assert not ok
-    assert reason.startswith("cqmonitor: Slack digest not delivered: ") and "HTTP 500" in reason
+    assert reason.startswith("cqmonitor: Slack delivery to default failed: ")
+    assert "HTTP 500" in reason
     assert "\n" not in reason
     db = stored(database_url)
     assert db["count"] == len(articles)  # everything crawled is stored all the same
@@ -258,7 +259,8 @@ def test_slack_down_fails_the_run_keeps_the_data_then_the_next_run_delivers_once
     capsys.readouterr()
     assert cli_run(site, database_url) == 4
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "Slack digest not delivered" in err[0] and "HTTP 500" in err[0], err
+    assert len(err) == 1 and "Slack delivery to default failed" in err[0], err
+    assert "HTTP 500" in err[0], err
     assert stored(database_url)["deliveries"] == []
 
     # Slack is back, rate limiting the first post: the next run waits and delivers all, once.
@@ -267,7 +269,7 @@ def test_slack_down_fails_the_run_keeps_the_data_then_the_next_run_delivers_once
     calls_before = len(slack.calls("chat.postMessage"))
     ok, metadata, reason = execute(settings, since=DAY, until=DAY)
     assert ok, reason
-    digest = metadata["slack_digest"]
+    digest = metadata["digest_default"]
     assert digest["status"] == "sent"
     posts = slack.posts
     assert len(posts) == digest["messages"]
@@ -282,7 +284,7 @@ def test_slack_down_fails_the_run_keeps_the_data_then_the_next_run_delivers_once
 
     # And never again.
     ok, metadata, _ = execute(settings, since=DAY, until=DAY)
-    assert ok and metadata["slack_digest"]["status"] == "nothing"
+    assert ok and metadata["digest_default"]["status"] == "nothing"
     assert len(slack.posts) == len(posts)
 
 

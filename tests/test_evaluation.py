@@ -1,57 +1,101 @@
-"""Evaluation: loading labeled files, the metrics, and the quality bars on both labeled sets."""
+"""Evaluation: loading labeled files, the metrics, k-fold, and the targets the figures must hold.
+
+The targets are checked on figures from articles the acceptance model was not fitted on: k-fold
+over every labeled set (the shared eval-dev stories included when ../shared is present), and the
+shipped model on the sets it was not trained on (the bundled copy, eval-dev).
+"""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from dagster_project.cli import main as cli_main
 from pipelines.evaluation import (
     PRF,
     EvalReport,
+    assign_folds,
     evaluate,
+    format_kfold,
     format_report,
+    kfold,
     load_labeled,
 )
+from pipelines.taxonomy import load_taxonomy
+from tests.helpers.events import OWN_SETS, bundled_labeled
 
-OWN_SET = Path(__file__).resolve().parent / "data" / "labeled"
-EVAL_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval-dev"
+# Targets on held-out figures (issue 11).
+TOPIC_MICRO_F1 = 0.97
+EVENT_KIND_F1 = 0.92
+NAME_MATCH_RATE = 0.90
+SLOT_PRECISION = 0.95
+# No regression on the labeled sets that existed before: topics / kinds / names.
+EXISTING_BARS = (0.97, 0.95, 0.95)
+EXISTING_SETS = ("articles.json", "bundled.json", "mixed.json", "near_misses.json", "topics.json")
 
-TOPIC_MICRO_F1 = 0.92
-EVENT_KIND_F1 = 0.88
-NAME_MATCH_RATE = 0.80
 
-
-def assert_bars(report: EvalReport) -> None:
-    text = format_report(report)
+def assert_targets(report: EvalReport, text: str) -> None:
     assert report.topic_micro.f1 >= TOPIC_MICRO_F1, text
     assert report.kind_micro.f1 >= EVENT_KIND_F1, text
     assert report.name_match_rate >= NAME_MATCH_RATE, text
+    assert report.date.precision >= SLOT_PRECISION, text
+    assert report.place.precision >= SLOT_PRECISION, text
 
 
-def test_own_labeled_set_meets_the_bars() -> None:
-    articles = load_labeled([OWN_SET])
-    assert len(articles) >= 45
-    assert_bars(evaluate(articles))
+def assert_existing_bars(report: EvalReport, text: str) -> None:
+    topics, kinds, names = EXISTING_BARS
+    assert report.topic_micro.f1 >= topics, text
+    assert report.kind_micro.f1 >= kinds, text
+    assert report.name_match_rate >= names, text
 
 
-def test_eval_dev_meets_the_bars() -> None:
-    if not EVAL_DEV.is_dir():
-        pytest.skip(f"{EVAL_DEV} not found: the shared eval-dev set is not part of the project")
-    articles = load_labeled([EVAL_DEV])
-    assert articles
-    assert_bars(evaluate(articles))
+def test_kfold_over_every_labeled_set_meets_the_targets(shared_dir: Path, tmp_path: Path) -> None:
+    articles = load_labeled([OWN_SETS, shared_dir / "eval-dev"]) + bundled_labeled(tmp_path)
+    report = kfold(articles, k=5)
+    text = format_kfold(report)
+    assert report.pooled.articles == len(articles) and len(report.folds) == 5
+    assert_targets(report.pooled, text)
+    for name in EXISTING_SETS:
+        assert_existing_bars(report.by_source[name], f"{name}\n{text}")
+    # The stories labeled for issue 11, never used to write the rules before it was measured:
+    # events and names held out hold the targets (its topic figure is in the README).
+    new = report.by_source["articles-2.json"]
+    assert new.kind_micro.f1 >= EVENT_KIND_F1 and new.name_match_rate >= NAME_MATCH_RATE, text
 
 
-def test_own_set_is_well_formed() -> None:
-    for art in load_labeled([OWN_SET]):
+def test_kfold_over_the_projects_own_sets_meets_the_targets(tmp_path: Path) -> None:
+    articles = load_labeled([OWN_SETS]) + bundled_labeled(tmp_path)
+    report = kfold(articles, k=5)
+    text = format_kfold(report)
+    assert_targets(report.pooled, text)
+    # Slots are labeled on the project's own stories: enough of them to measure.
+    assert report.pooled.date.tp + report.pooled.date.fn >= 30, text
+    assert report.pooled.place.tp + report.pooled.place.fn >= 25, text
+
+
+def test_the_shipped_model_on_the_shared_stories_it_was_not_trained_on(shared_dir: Path) -> None:
+    report = evaluate(load_labeled([shared_dir / "eval-dev"]))
+    text = format_report(report)
+    assert report.kind_micro.f1 >= EVENT_KIND_F1, text
+    assert report.name_match_rate >= NAME_MATCH_RATE, text
+    assert report.event_precision >= 0.95, text
+
+
+def test_own_sets_are_well_formed() -> None:
+    kinds = set(load_taxonomy().events.kinds)
+    ids: set[str] = set()
+    for art in load_labeled([OWN_SETS]):
         assert art.doc.body_text.startswith("Chongqing - "), art.id
         assert 4 <= len(art.doc.body_text.split("\n\n")) <= 6, art.id
         assert art.topics <= {"talent", "aerospace_information", "nev_icv"}, art.id
-        assert {k for k, _ in art.events} <= {"conference", "alliance", "proposal"}, art.id
+        assert {k for k, _ in art.events} <= kinds, art.id
         assert art.note, art.id
         assert art.doc.published_at is not None and art.doc.published_at.utcoffset() is not None
+        assert art.id not in ids, art.id
+        ids.add(art.id)
 
 
 def _write(tmp_path: Path, articles: list[dict]) -> Path:
@@ -60,20 +104,24 @@ def _write(tmp_path: Path, articles: list[dict]) -> Path:
     return path
 
 
-def _article(**labels: object) -> dict:
+def _article(id: str = "X1", **labels: object) -> dict:
     return {
-        "id": "X1",
+        "id": id,
         "title": "Chongqing Hydrogen Alliance Launches",
         "published": "2022-08-02T10:50:00+08:00",
         "tags": ["hydrogen"],
         "categories": ["Business"],
         "paragraphs": [
-            "Chongqing - Carmakers launched the Chongqing Hydrogen Vehicle Alliance on Monday.",
+            "Chongqing - Carmakers launched the Chongqing Hydrogen Vehicle Alliance in Yubei "
+            "District on Monday.",
             "The alliance will build hydrogen fuel cell trucks and hydrogen refuelling stations.",
         ],
         "captions": ["A satellite dish and a BeiDou antenna drone show (Photo/X)"],
         "labels": {"topics": ["nev_icv"], "events": [], "acceptable_extra": [], **labels},
     }
+
+
+ALLIANCE = "Chongqing Hydrogen Vehicle Alliance"
 
 
 def test_load_labeled_reads_files_and_directories_without_captions(tmp_path: Path) -> None:
@@ -89,17 +137,42 @@ def test_load_labeled_reads_files_and_directories_without_captions(tmp_path: Pat
         load_labeled([tmp_path / "missing.json"])
 
 
+def test_slot_labels_are_read_and_a_bad_date_is_named(tmp_path: Path) -> None:
+    events = [{"kind": "alliance", "name": ALLIANCE, "date": "2022-08-01", "place": None}]
+    (art,) = load_labeled([_write(tmp_path, [_article(events=events)])])
+    slot = art.slot(0)
+    assert slot.date_labeled and slot.start == slot.end == date(2022, 8, 1)
+    assert slot.place_labeled and slot.place is None
+    assert not art.slot(5).date_labeled
+    events[0]["date"] = "August 1"
+    with pytest.raises(ValueError, match=r"set.json\[0\]: date 'August 1'"):
+        load_labeled([_write(tmp_path, [_article(events=events)])])
+
+
+def test_slots_are_scored_and_wrong_ones_get_a_cause(tmp_path: Path) -> None:
+    right = [{"kind": "alliance", "name": ALLIANCE, "date": "2022-08-01", "place": "Yubei"}]
+    report = evaluate(load_labeled([_write(tmp_path, [_article(events=right)])]))
+    assert (report.date.tp, report.place.tp) == (1, 1)
+    assert report.date.precision == report.place.precision == 1.0
+    wrong = [{"kind": "alliance", "name": ALLIANCE, "date": "2022-07-31", "place": None}]
+    report = evaluate(load_labeled([_write(tmp_path, [_article(events=wrong)])]))
+    assert (report.date.fp, report.date.fn, report.place.fp) == (1, 1, 1)
+    assert report.causes["wrong date"] == 1 and report.causes["place where none"] == 1
+    assert "wrong date" in format_report(report)
+
+
 def test_acceptable_extra_is_not_a_false_positive(tmp_path: Path) -> None:
-    extra = [{"kind": "alliance", "name": "Chongqing Hydrogen Vehicle Alliance"}]
+    extra = [{"kind": "alliance", "name": ALLIANCE}]
     report = evaluate(load_labeled([_write(tmp_path, [_article(acceptable_extra=extra)])]))
     assert report.kinds["alliance"].fp == 0
     assert report.events_extra == 0
     strict = evaluate(load_labeled([_write(tmp_path, [_article()])]))
     assert strict.kinds["alliance"].fp == 1
     assert strict.misses and strict.misses[0].extra_events
+    assert strict.causes["accepted a non-event (title-case)"] == 1
 
 
-def test_missed_events_and_topics_are_listed(tmp_path: Path) -> None:
+def test_missed_events_and_topics_are_listed_by_cause(tmp_path: Path) -> None:
     labels = {
         "topics": ["talent"],
         "events": [{"kind": "conference", "name": "Hydrogen Energy Summit"}],
@@ -108,10 +181,56 @@ def test_missed_events_and_topics_are_listed(tmp_path: Path) -> None:
     assert report.name_match_rate == 0.0
     assert report.kinds["conference"].fn == 1
     assert report.topics["talent"].fn == 1 and report.topics["nev_icv"].fp == 1
+    assert report.causes["no candidate"] == 1 and report.causes["topic talent missed"] == 1
     text = format_report(report)
     assert "topics: expected talent; got nev_icv" in text
-    assert "missed event  conference: Hydrogen Energy Summit" in text
-    assert "Event kinds" in text and "micro" in text
+    assert "missed event  conference: Hydrogen Energy Summit  [no candidate]" in text
+    assert "Differences by cause" in text and "Event kinds" in text and "micro" in text
+
+
+def test_topics_and_kinds_come_from_the_taxonomy(tmp_path: Path) -> None:
+    report = evaluate(load_labeled([_write(tmp_path, [_article()])]))
+    tax = load_taxonomy()
+    assert list(report.topics) == list(tax.topics)
+    assert list(report.kinds) == list(tax.events.kinds)
+
+
+def test_folds_partition_the_articles_the_same_way_every_time(tmp_path: Path) -> None:
+    arts = load_labeled([_write(tmp_path, [_article(id=f"X{i}") for i in range(11)])])
+    folds = assign_folds(arts, 3)
+    assert folds == assign_folds(arts, 3)
+    assert sorted(folds.count(f) for f in range(3)) == [3, 4, 4]
+    with pytest.raises(ValueError, match="cannot make 12 folds"):
+        assign_folds(arts, 12)
+
+
+def test_each_fold_is_scored_by_a_model_fitted_on_the_other_folds() -> None:
+    articles = load_labeled([OWN_SETS])
+    report = kfold(articles, k=4)
+    assert sum(f.articles for f in report.folds) == report.pooled.articles == len(articles)
+    pooled = PRF()
+    for f in report.folds:
+        pooled.add(f.kind_micro)
+    assert (pooled.tp, pooled.fp, pooled.fn) == (
+        report.pooled.kind_micro.tp,
+        report.pooled.kind_micro.fp,
+        report.pooled.kind_micro.fn,
+    )
+    text = format_kfold(report)
+    assert "pooled" in text and "fitted on the other folds" in text
+    assert text.count("\n  1 ") == 1 and "Held-out figures per labeled file" in text
+
+
+def test_cli_evaluate_with_folds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["evaluate", "--folds", "3", str(OWN_SETS / "events.json")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("3-fold evaluation of 40 labeled articles")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert cli_main(["evaluate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cqmonitor evaluate: ") and "not valid JSON" in err
+    assert err.count("\n") == 1
 
 
 def test_prf_edge_cases() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from pipelines.classify import ArticleDoc
-from pipelines.events import ExtractedEvent, event_key, extract_events, names_match
+from pipelines.events import event_key, extract_events, names_match
+from tests.helpers.events import events, names
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-PUB = datetime(2024, 5, 10, 8, 0, tzinfo=UTC)
 
 # Site furniture carried by the seed text dumps after the article (cookie bar, footer, ...).
 _FURNITURE = re.compile(
@@ -36,16 +36,6 @@ def seed_doc(prefix: str, published: datetime, has_title: bool) -> ArticleDoc:
         if not _FURNITURE.match(ln) and not _BYLINE.match(ln) and not _CAPTION.search(ln)
     ]
     return ArticleDoc(title=title, body_text="\n\n".join(paras), published_at=published)
-
-
-def events(
-    body: str, title: str = "News", published: datetime | None = PUB
-) -> list[ExtractedEvent]:
-    return extract_events(ArticleDoc(title=title, body_text=body, published_at=published))
-
-
-def names(evs: list[ExtractedEvent]) -> list[tuple[str, str]]:
-    return [(e.kind, e.name) for e in evs]
 
 
 # ------------------------------------------------------------------------------ seeds

@@ -69,7 +69,7 @@ def test_definitions_list_schedule_sensors_and_checks() -> None:
     assert {"crawl_freshness", "slack_failure_alert"} <= names
     for key in ("raw_articles", "articles", "article_topics", "events"):
         assert graph.get(dg.AssetKey(key)).partitions_def == publication_months
-    assert graph.get(dg.AssetKey("slack_digest")).partitions_def is None
+    assert graph.get(dg.AssetKey("digest_default")).partitions_def is None
 
 
 @pytest.fixture
@@ -176,7 +176,7 @@ def test_a_failed_blocking_check_stops_the_digest(
     assert not ok
     assert "articles_complete" in reason or "blocking" in reason.lower(), reason
     assert slack.posts == []
-    assert metadata.get("slack_digest") == {}
+    assert metadata.get("digest_default") == {}
 
 
 def rows(db: str) -> list[tuple[Any, ...]]:

@@ -6,10 +6,11 @@ import pytest
 from scrapy import exceptions
 from twisted.internet import error
 
-from crawlers.middlewares import outage_cause
+from crawlers.outcome import outage_cause
 from pipelines.core import stats as keys
 from pipelines.core.statuses import CrawlStatus, OutageCause
-from pipelines.monitoring import assess_crawl, site_outage
+from pipelines.monitoring import assess_crawl
+from pipelines.outage import site_outage
 
 
 @pytest.mark.parametrize(

@@ -18,22 +18,8 @@ from dagster_project.cli import execute
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.models import Article, Event
 from tests.conftest import loopback_settings
+from tests.helpers.text import BOILERPLATE, CAPTION, overlap
 
-BOILERPLATE = (
-    "By continuing to browse",
-    "For any inquiries",
-    "iChongqing Title",
-    "About Us",
-    "Leaving a message",
-    "ICP",
-    "A Tour in Chongqing",
-    "A Land of Natural Beauty",
-    "Internet illegal",
-    "I Agree",
-    "Our Privacy Statement",
-)
-# Photo captions are not article text (the site profile says so).
-CAPTION = re.compile(r"\(Photo ?/ ?[^)]*\)\s*$")
 TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml", ".txt": "text/plain"}
 
 
@@ -47,16 +33,6 @@ def sample_pages(root: Path) -> dict[str, Page]:
         path = re.sub(r"index\.(html|xml)$", "", relative)
         pages[path] = Page(file.read_bytes(), TYPES.get(file.suffix, "text/plain"), when)
     return pages
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.lower())
-
-
-def overlap(found: str, truth: str) -> tuple[float, float]:
-    got, want = words(found), words(truth)
-    common = sum(min(got.count(w), want.count(w)) for w in set(got))
-    return common / max(len(got), 1), common / max(len(want), 1)
 
 
 def test_seed_articles_are_stored_right(shared_dir: Path, tmp_path: Path) -> None:

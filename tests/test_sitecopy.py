@@ -21,6 +21,7 @@ from bs4 import BeautifulSoup
 from crawlers.sitecopy import (
     CST,
     DEFAULT_SITE_URL,
+    NEWSROOM,
     SHAPE_FLAGS,
     Page,
     SiteServer,
@@ -497,3 +498,59 @@ def test_self_hosted_copy_links_to_the_server(articles: list[dict[str, Any]]) ->
         assert first.startswith(srv.url)
         status, _, _ = fetch(first)
         assert status == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# the second theme
+
+
+def test_the_redesign_keeps_the_posts_and_drops_every_marker_of_the_site_path(
+    articles: list[dict[str, Any]], pages: dict[str, Page]
+) -> None:
+    redesign = build_site(articles, per_sitemap=10, theme=NEWSROOM)
+    assert redesign.keys() == pages.keys()
+    # Feed, sitemaps, robots and AMP copies are WordPress's and its plugins', not the theme's.
+    for path in ("/feed/", "/sitemap_index.xml", "/post-sitemap.xml", "/robots.txt"):
+        assert redesign[path].body == pages[path].body
+    for article in articles:
+        html = redesign[article_path(article)].body.decode("utf-8")
+        assert redesign[article_path(article) + "amp/"] == pages[article_path(article) + "amp/"]
+        for marker in (
+            "application/ld+json",
+            "article:published_time",
+            "entry-content",
+            "post-meta",
+            "author-name",
+            "<article",
+        ):
+            assert marker not in html, (article["id"], marker)
+        soup = BeautifulSoup(html, "lxml")
+        body = soup.select_one("div.story-body")
+        assert body is not None and soup.select_one("#mc_embed_signup form") is not None
+        text = " ".join(body.get_text(" ").split())
+        for paragraph in article_text(article):
+            assert " ".join(paragraph.replace("\u00a0", " ").split()) in text
+        names = [a.get_text() for a in soup.select("p.story-byline a[rel=author]")]
+        assert names == article["authors"]
+        assert soup.title is not None and soup.title.get_text().endswith(" | iChongqing")
+
+
+def test_the_redesigns_listings_still_list_every_post(articles: list[dict[str, Any]]) -> None:
+    from crawlers.parsing import parse_listing
+
+    redesign = build_site(articles, theme=NEWSROOM)
+    links, next_url = parse_listing(redesign["/latest/"].body)
+    assert len(links) == 10 and next_url and next_url.endswith("/latest/page/2/")
+
+
+def test_an_unknown_theme_is_a_clear_error(articles: list[dict[str, Any]]) -> None:
+    with pytest.raises(ValueError, match="unknown theme 'nope': expected one of ichongqing"):
+        build_site(articles, theme="nope")
+
+
+def test_the_server_serves_the_bundled_copy_in_either_theme(
+    articles: list[dict[str, Any]],
+) -> None:
+    with SiteServer(theme=NEWSROOM) as srv:
+        status, _, body = fetch(srv.url + quote(article_path(articles[0])))
+    assert status == 200 and b'class="story-body"' in body

@@ -122,10 +122,22 @@ def test_negative_cue_with_positive_weight_is_rejected(tmp_path: Path) -> None:
     assert "topics.talent.negatives.talent show" in _error(tmp_path, data)
 
 
-def test_missing_event_kind_is_reported(tmp_path: Path) -> None:
+def test_event_kind_errors_are_reported(tmp_path: Path) -> None:
     data = packaged_data()
-    del data["events"]["alliance"]
-    assert "events.alliance: missing" in _error(tmp_path, data)
+    del data["events"]["alliance"]["triggers"]
+    assert "events.alliance.triggers: missing" in _error(tmp_path, data)
+    data = packaged_data()
+    data["events"]["exhibition"] = {"shape": "gathering", "triggers": ["exhibition"]}
+    assert "events.exhibition.shape: unknown shape 'gathering'" in _error(tmp_path, data)
+    data = packaged_data()
+    data["events"]["exhibition"] = {"triggers": ["forum"]}
+    assert "'forum' is already a conference trigger" in _error(tmp_path, data)
+    data = packaged_data()
+    data["events"]["exhibition"] = {"triggers": ["exhibition"], "subject_stops": [","]}
+    assert "events.exhibition.subject_stops: unknown key" in _error(tmp_path, data)
+    data = packaged_data()
+    data["events"] = {k: v for k, v in data["events"].items() if not isinstance(v, dict)}
+    assert "events: needs at least one event kind" in _error(tmp_path, data)
 
 
 def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
-"""The taxonomy drives every list of topics: a fourth topic added only in a YAML file is
-classified, stored, passes every check and is named by its label in the digest, through
-``cqmonitor run`` with ``CQMONITOR_TAXONOMY``."""
+"""The taxonomy drives every list of topics and kinds: a fourth topic and a new event kind added
+only in a YAML file are classified or extracted, stored, pass every check and are named in the
+digest (the topic by its label, the kind by its key), through ``cqmonitor run`` with
+``CQMONITOR_TAXONOMY``."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dagster_project.analyse.checks import events_consistent, topics_consistent
 from dagster_project.resources import DatabaseResource, TaxonomyResource
 from dagster_project.store.checks import articles_complete, no_duplicate_articles
 from pipelines.storage.db import make_engine, session_factory, session_scope
-from pipelines.storage.models import Article, ArticleTopic
+from pipelines.storage.models import Article, ArticleTopic, Event
 from tests.conftest import PROJECT_ROOT, compact_copy, compact_span
 from tests.slack_server import SlackServer
 
@@ -44,6 +45,11 @@ def semiconductor_taxonomy(path: Path) -> Path:
         "min_places": 2,
         "terms": SEMICONDUCTOR_TERMS,
     }
+    # A conference-like kind: a name whose head is a trigger, reported as opened or held.
+    data["events"]["exhibition"] = {
+        "triggers": ["exhibition"],
+        "report_cues": ["opened", "opens", "held", "runs until", "on show"],
+    }
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
 
@@ -61,6 +67,17 @@ def chip_articles(template: dict[str, Any]) -> list[dict[str, Any]]:
                 "solar inverters, and to reach 30,000 wafers a month by next year.",
                 "Local officials said the integrated circuit industry in the park now employs "
                 "more than 20,000 people.",
+            ],
+        ),
+        (
+            "chip-exhibition-opens-in-liangjiang",
+            "Chip Exhibition Opens in Liangjiang",
+            [
+                "Chongqing - The 2025 Chongqing Semiconductor Exhibition opened on Tuesday at "
+                "the Yuelai International Convention Center, with 200 chipmakers showing power "
+                "semiconductor wafers and integrated circuit designs.",
+                "The exhibition runs until March 8, and the chipmakers expect orders from "
+                "vehicle and solar inverter makers.",
             ],
         ),
         (
@@ -139,7 +156,9 @@ def test_a_fourth_topic_from_the_taxonomy_file_goes_all_the_way_to_the_digest(
                 .where(ArticleTopic.topic == "semiconductors")
             )
         )
+        exhibitions = set(session.scalars(select(Event.name).where(Event.kind == "exhibition")))
     engine.dispose()
+    assert exhibitions == {"2025 Chongqing Semiconductor Exhibition"}
     assert on_chips == {c["title"] for c in chips}
     database_resource = DatabaseResource(url=database)
     for check in (no_duplicate_articles, articles_complete):
@@ -149,4 +168,5 @@ def test_a_fourth_topic_from_the_taxonomy_file_goes_all_the_way_to_the_digest(
         assert result.passed, (check.check_key, result.metadata)
     posted = "\n".join(str(m.blocks) for m in slack.posts)
     assert "Semiconductors" in posted
+    assert "*Exhibitions* (1)" in posted and "1 exhibition" in posted
     assert "semiconductors" not in posted.replace("Semiconductors", "")

@@ -5,7 +5,7 @@ The test starts ``dagster dev -w workspace.yaml`` on a free port of 127.0.0.1 wi
 asset lineage in Debian's ``chromium`` through Playwright (the driver shipped in the PyPI wheel;
 Playwright's own browser download is not used), checks that the project's five assets are drawn,
 then launches a materialization by clicking (one publication day of ``raw_articles``, through
-the partition dialog, then ``slack_digest``) and follows each run on its page until it succeeds.
+the partition dialog, then ``digest_default``) and follows each run on its page until it succeeds.
 
 Screenshots (``failure.png`` when it fails) and the ``dagster dev`` log land in
 ``test-output/ui/``. The browser may only talk to the loopback webserver: every other request
@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -34,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.helpers.browser import CHROMIUM_ARGS
+
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
@@ -41,54 +42,14 @@ pytestmark = [pytest.mark.ui, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "test-output" / "ui"
-ASSETS = ("raw_articles", "articles", "article_topics", "events", "slack_digest")
+ASSETS = ("raw_articles", "articles", "article_topics", "events", "digest_default")
 # A publication day of the bundled copy of the site (12 articles).
-PARTITION = "2025-03-05"
+PARTITION = "2025-03-01"  # the month of March 2025
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 240.0  # seconds: the first start imports Dagster, Scrapy and the definitions
 RUN_TIMEOUT = 300.0
 UI_TIMEOUT_MS = 60_000
 VIEWPORT = {"width": 1280, "height": 800}
-# Without these, Chromium reaches out to Google's hosts (updates, sync, field trials, QUIC).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip on a developer's machine; in CI the browser test must run, so fail instead."""
-    if in_ci():
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(f"{reason}: UI test skipped")
-
-
-@pytest.fixture
-def chromium() -> str:
-    """Debian's chromium, and the playwright package to drive it; skip (fail in CI) without."""
-    path = (
-        os.environ.get("CQMONITOR_CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-    if not path:
-        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        skip_or_fail("the playwright package is not installed (pip install -e '.[dev]')")
-    assert path is not None
-    return path
 
 
 def free_port() -> int:
@@ -374,7 +335,7 @@ def test_asset_graph_and_a_materialization_launched_from_the_ui(
             wait_until_still(page.get_by_text(ASSETS[-1], exact=True).first)
             page.screenshot(path=str(OUTPUT / "asset-graph.png"))
 
-            # 2. One publication day of raw_articles, launched through the partition dialog.
+            # 2. One publication month of raw_articles, launched through the partition dialog.
             page.get_by_text("raw_articles", exact=True).first.click()
             page.get_by_role("button", name="Materialize selected").click()
             dialog = page.get_by_role("dialog")
@@ -393,7 +354,7 @@ def test_asset_graph_and_a_materialization_launched_from_the_ui(
 
             # 3. A second run from the same UI, without restarting: the (unpartitioned) digest.
             open_lineage(page, base_url)
-            page.get_by_text("slack_digest", exact=True).first.click()
+            page.get_by_text("digest_default", exact=True).first.click()
             page.get_by_role("button", name="Materialize selected").click()
             # Its upstream topics and events are not materialized: the UI asks to confirm.
             confirm = page.get_by_role("dialog").get_by_role("button", name="Confirm")

@@ -1,4 +1,7 @@
-"""An article page read into an :class:`ArticlePage`, and the item the crawl hands over."""
+"""An article page read into an :class:`ArticlePage`, and the item the crawl hands over.
+
+Every field goes through its fallback chain (``chain``): the site path, then the generic one.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +13,20 @@ from pipelines.core.items import ArticleItem
 from pipelines.core.text import content_hash
 from pipelines.core.urls import canonical_url
 
-from .fields import (
-    Field,
-    extract_authors,
-    extract_categories,
-    extract_modified,
-    extract_post_id,
-    extract_published,
-    extract_tags,
-    extract_title,
+from .chain import (
+    read_authors,
+    read_body,
+    read_categories,
+    read_modified,
+    read_published,
+    read_tags,
+    read_title,
 )
+from .fields import PRECISE_DATE_SOURCES, SITE_PATH, Field, extract_post_id
+from .generic import GenericPage
 from .nodes import PageNodes, jsonld_article
+
+FIELD_NAMES = ("title", "published_at", "modified_at", "authors", "categories", "tags")
 
 
 @dataclass
@@ -38,7 +44,11 @@ class ArticlePage:
     post_id: int | None
     amp_url: str | None
     is_amp: bool
+    body_source: str = "markup"
+    body_path: str | None = SITE_PATH
     problems: list[str] = field(default_factory=list)
+    # What a generic library could not do on this page (it then read nothing).
+    fallback_errors: list[str] = field(default_factory=list)
 
     @property
     def author(self) -> str:
@@ -51,18 +61,21 @@ class ArticlePage:
     def extraction(self) -> dict[str, Any]:
         """Provenance of every field, as stored beside the row."""
         record: dict[str, Any] = {}
-        for name in ("title", "published_at", "modified_at", "authors", "categories", "tags"):
+        for name in FIELD_NAMES:
             item: Field = getattr(self, name)
-            raw = item.raw
-            record[name] = {"source": item.source, "raw": raw}
+            record[name] = {"source": item.source, "raw": item.raw, "path": item.path}
+        record["published_at"]["precise"] = self.published_at.source in PRECISE_DATE_SOURCES
         record["body"] = {
-            "source": "markup",
+            "source": self.body_source,
+            "path": self.body_path,
             "paragraphs": len(self.body.paragraphs),
             "credit": self.body.credit,
             "captions": self.body.captions,
             "removed": self.body.removed,
         }
         record["problems"] = list(self.problems)
+        if self.fallback_errors:
+            record["fallback_errors"] = list(self.fallback_errors)
         return record
 
 
@@ -81,18 +94,25 @@ def parse_article(html: str | bytes, url: str) -> ArticlePage:
     body, dropped = clean_content(content)
     # The field lookups come after the cleaning and do not see what it dropped.
     nodes.forget(dropped)
+    generic = GenericPage(html, canonical_href)
+    title = read_title(nodes, ld, generic)
+    published = read_published(nodes, ld, canonical_href, generic)
+    body, body_source, body_path = read_body(nodes, body, generic, title.value)
     page = ArticlePage(
         url=canonical_url(canonical_href),
-        title=extract_title(nodes, ld),
-        published_at=extract_published(nodes, ld, canonical_href),
-        modified_at=extract_modified(nodes, ld),
-        authors=extract_authors(nodes, ld),
+        title=title,
+        published_at=published,
+        modified_at=read_modified(nodes, ld, generic, published),
+        authors=read_authors(nodes, ld, generic),
         body=body,
-        categories=extract_categories(nodes, ld),
-        tags=extract_tags(nodes, ld),
+        categories=read_categories(nodes, ld, generic, is_amp),
+        tags=read_tags(nodes, ld, generic, is_amp),
         post_id=extract_post_id(nodes),
         amp_url=amp_href or None,
         is_amp=is_amp,
+        body_source=body_source,
+        body_path=body_path,
+        fallback_errors=generic.problems,
     )
     if content is None:
         page.problems.append("no content element")

@@ -1,7 +1,9 @@
-"""One reader per article field, each returning the value, the path that read it and the raw text.
+"""The site path: one reader per article field, each returning the value, where it was read and
+the raw text.
 
-Paths, most trusted first: ``json-ld``, ``opengraph``, ``markup`` (``markup:time``,
-``markup:byline``, ``markup:title``, ``markup:class``), ``meta``, ``url``.
+Sources, most trusted first: ``json-ld``, ``opengraph``, ``markup`` (``markup:time``,
+``markup:byline``, ``markup:title``, ``markup:class``), ``meta``, ``url``. These readers know the
+site's own markup; ``generic`` holds the readers that do not, tried when these find nothing.
 """
 
 from __future__ import annotations
@@ -20,34 +22,48 @@ from .dates import parse_byline_date
 from .nodes import PageNodes, meta_content
 
 SITE_SUFFIX = re.compile(r"\s*[-–|]\s*iChongqing\s*$", re.IGNORECASE)
-_NOT_PEOPLE = {"ichongqing", "ichongqing.info", "admin", "editor"}
+NOT_PEOPLE = frozenset(("ichongqing", "ichongqing.info", "admin", "editor"))
+# Where a publication date carries its time of day; the others give the day only.
+PRECISE_DATE_SOURCES = frozenset(
+    ("json-ld", "opengraph", "markup:time", "extruct", "htmldate+time", "htmldate")
+)
+SITE_PATH = "site"
 _POST_ID = re.compile(r"^post-\d+$")
 
 
 @dataclass
 class Field:
-    """A field's normalised value, the place it came from and the raw text it was read from."""
+    """A field's normalised value, the place it came from and the raw text it was read from.
+
+    ``path`` says which reader won: ``site`` (this module) or ``fallback:<library>``.
+    """
 
     value: Any
     source: str | None
     raw: Any = None
+    path: str | None = SITE_PATH
+
+
+def site_title(text: str) -> str:
+    """A title as stored, whoever read it: spaces collapsed, the site's name dropped."""
+    return normalise_space(SITE_SUFFIX.sub("", normalise_space(text)))
 
 
 def extract_title(nodes: PageNodes, ld: dict[str, Any]) -> Field:
     if isinstance(ld.get("headline"), str) and ld["headline"].strip():
-        return Field(normalise_space(ld["headline"]), "json-ld", ld["headline"])
+        return Field(site_title(ld["headline"]), "json-ld", ld["headline"])
     og = meta_content(nodes, "og:title")
     if og:
-        return Field(normalise_space(SITE_SUFFIX.sub("", og)), "opengraph", og)
+        return Field(site_title(og), "opengraph", og)
     # "h1.post-title, h1.amp-wp-title, article h1, h1": the list ends with any h1.
     h1 = nodes.h1s[0] if nodes.h1s else None
     if h1 is not None and nodes.text(h1, strip=True):
         raw = nodes.text(h1, " ")
-        return Field(normalise_space(raw), "markup", raw)
+        return Field(site_title(raw), "markup", raw)
     raw = element_string(nodes.titles[0], nodes.skip) if nodes.titles else None
-    if raw:
-        return Field(normalise_space(SITE_SUFFIX.sub("", raw)), "markup:title", raw)
-    return Field(None, None)
+    if raw and site_title(raw):
+        return Field(site_title(raw), "markup:title", raw)
+    return Field(None, None, path=None)
 
 
 def _byline_time(nodes: PageNodes) -> tuple[datetime | None, str | None]:
@@ -79,7 +95,7 @@ def extract_published(nodes: PageNodes, ld: dict[str, Any], url: str) -> Field:
     day = article_date(url)
     if day:
         return Field(datetime.combine(day, time(0, 0), CST).astimezone(UTC), "url", url)
-    return Field(None, None)
+    return Field(None, None, path=None)
 
 
 def extract_modified(nodes: PageNodes, ld: dict[str, Any]) -> Field:
@@ -89,12 +105,14 @@ def extract_modified(nodes: PageNodes, ld: dict[str, Any]) -> Field:
     raw = meta_content(nodes, "article:modified_time")
     if raw and parse_instant(raw):
         return Field(parse_instant(raw), "opengraph", raw)
-    return Field(None, None)
+    return Field(None, None, path=None)
 
 
-def _split_names(text: str) -> list[str]:
-    parts = re.split(r"\s*(?:,|\band\b|&|/)\s*", text, flags=re.IGNORECASE)
-    return [normalise_space(p) for p in parts if normalise_space(p)]
+def split_names(text: str) -> list[str]:
+    """People named in a byline (``A, B and C``), without the site's own name."""
+    parts = re.split(r"\s*(?:,|;|\band\b|&|/)\s*", text, flags=re.IGNORECASE)
+    names = [normalise_space(p) for p in parts]
+    return [n for n in names if n and n.lower() not in NOT_PEOPLE]
 
 
 def extract_authors(nodes: PageNodes, ld: dict[str, Any]) -> Field:
@@ -104,10 +122,9 @@ def extract_authors(nodes: PageNodes, ld: dict[str, Any]) -> Field:
         names = []
         for item in items:
             if isinstance(item, dict) and item.get("@type", "Person") == "Person":
-                names.extend(_split_names(str(item.get("name") or "")))
+                names.extend(split_names(str(item.get("name") or "")))
             elif isinstance(item, str):
-                names.extend(_split_names(item))
-        names = [n for n in names if n.lower() not in _NOT_PEOPLE]
+                names.extend(split_names(item))
         if names:
             return Field(names, "json-ld", authors)
     # "div.post-meta .author-name, .post-meta [rel=author], .byline .author"
@@ -115,13 +132,12 @@ def extract_authors(nodes: PageNodes, ld: dict[str, Any]) -> Field:
         raws = [nodes.text(span, " ") for span in nodes.authors]
         names = []
         for raw in raws:
-            names.extend(_split_names(raw))
-        names = [n for n in names if n.lower() not in _NOT_PEOPLE]
+            names.extend(split_names(raw))
         return Field(names, "markup", raws)
     for prop in ("article:author", "author"):
         raw = meta_content(nodes, prop)
-        if raw and not raw.startswith("http") and raw.lower() not in _NOT_PEOPLE:
-            return Field(_split_names(raw), "meta", raw)
+        if raw and not raw.startswith("http") and raw.lower() not in NOT_PEOPLE:
+            return Field(split_names(raw), "meta", raw)
     return Field([], "json-ld" if ld else "markup", authors)
 
 

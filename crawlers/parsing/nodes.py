@@ -28,6 +28,9 @@ _CLASS_FLAGS = {
     "post-tags": _IN_POST_TAGS,
 }
 _CONTENT_CLASSES = frozenset(("entry-content", "amp-wp-article-content", "post-content"))
+# The site's byline and tag boxes: when one is there, the site path's reading of it is the answer,
+# an empty one included (a post with no author or no tag).
+_BYLINE_CLASSES = frozenset(("post-meta", "amp-wp-meta", "byline"))
 _MULTI_VALUED_REL = frozenset(("a", "link", "area"))
 # Selectors match rel case-insensitively in HTML, but only ASCII letters (soupsieve).
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -68,7 +71,11 @@ class PageNodes:
         self.authors: list[etree._Element] = []
         self.crumbs: list[etree._Element] = []  # .breadcrumb a
         self.tags: list[etree._Element] = []  # .post-tags a, a[rel~=tag]
+        self.bylines: list[etree._Element] = []  # .post-meta, .amp-wp-meta, .byline
+        self.tag_boxes: list[etree._Element] = []  # .post-tags
         self.skip: set[etree._Element] = set()
+        # Every element below those in ``skip``, themselves included.
+        self.gone: set[etree._Element] = set()
         for top in top_elements(root) if root is not None else ():
             self._visit(top, 0)
 
@@ -121,6 +128,10 @@ class PageNodes:
                 self.tags.append(element)
         if "post-date" in classes:
             self.post_dates.append(element)
+        if not _BYLINE_CLASSES.isdisjoint(classes):
+            self.bylines.append(element)
+        if "post-tags" in classes:
+            self.tag_boxes.append(element)
         if (
             (above & _IN_POST_META_DIV and "author-name" in classes)
             or (above & _IN_POST_META and _rel_is_author(tag, element.get("rel")))
@@ -146,7 +157,7 @@ class PageNodes:
         if not dropped:
             return
         self.skip = dropped
-        gone = {node for element in dropped for node in element.iter()}
+        gone = self.gone = {node for element in dropped for node in element.iter()}
         for name in (
             "links",
             "metas",
@@ -158,6 +169,8 @@ class PageNodes:
             "authors",
             "crumbs",
             "tags",
+            "bylines",
+            "tag_boxes",
         ):
             setattr(self, name, [e for e in getattr(self, name) if e not in gone])
 

@@ -3,8 +3,9 @@
 The demo, the tests and the benchmarks never reach the live site: they crawl this copy on
 127.0.0.1. ``articles.json`` holds hand-written article records with their true labels; ``render``
 turns records into the site's pages (article pages, AMP copies, feed, sitemaps, archives,
-robots.txt); ``server.SiteServer`` serves them with ETag / Last-Modified, 301 / 304 / 404 and
-test hooks; ``synthetic`` makes thousands of records for benchmarks.
+robots.txt) in the site's own theme or in a made-up redesign (``theme="newsroom"``);
+``server.SiteServer`` serves them with ETag / Last-Modified, 301 / 304 / 404 and test hooks;
+``synthetic`` makes thousands of records for benchmarks.
 
 Article record (``articles.json``)::
 
@@ -27,14 +28,18 @@ Typical use::
     with SiteServer(build_site(load_bundled_articles())) as srv:
         crawl(srv.url)  # links inside pages name https://www.ichongqing.info
 
+    # the same posts after a redesign the spider was not written for:
+    with SiteServer(build_site(load_bundled_articles(), theme=NEWSROOM)) as srv: ...
+
     # or a copy whose absolute links point at the server itself:
     with SiteServer(lambda url: build_site(load_bundled_articles(), site_url=url)) as srv: ...
 
-Command line: ``python -m crawlers.sitecopy serve [--port N] [--articles N]``.
+Command line: ``python -m crawlers.sitecopy serve [--port N] [--articles N] [--theme T]``.
 """
 
 from .data import folded_copy, load_bundled_articles
-from .render import (
+from .markup import render_amp
+from .records import (
     CST,
     DEFAULT_SITE_URL,
     SHAPE_FLAGS,
@@ -43,25 +48,26 @@ from .render import (
     article_path,
     article_text,
     article_url,
-    build_site,
     edited_copy,
     encode_path,
     modified_at,
     page_key,
     published_at,
-    render_amp,
-    render_article,
     shifted_copy,
     slugify,
     to_eval_record,
 )
+from .render import ICHONGQING, NEWSROOM, THEMES, build_site, render_article
 from .server import RequestRecord, SiteServer
 from .synthetic import synthetic_articles
 
 __all__ = [
     "CST",
     "DEFAULT_SITE_URL",
+    "ICHONGQING",
+    "NEWSROOM",
     "SHAPE_FLAGS",
+    "THEMES",
     "Page",
     "RequestRecord",
     "SiteServer",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .data import load_bundled_articles
-from .render import DEFAULT_SITE_URL, build_site
+from .render import DEFAULT_SITE_URL, ICHONGQING, THEMES, build_site
 from .server import SiteServer
 from .synthetic import synthetic_articles
 
@@ -31,11 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     dump = sub.add_parser("dump", help="write the rendered pages under a directory")
     dump.add_argument("directory", type=Path)
     dump.add_argument("--articles", type=int, default=0, help="add N synthetic articles")
+    for command in (serve, dump):
+        command.add_argument(
+            "--theme",
+            choices=sorted(THEMES),
+            default=ICHONGQING,
+            help="the site's own theme, or a redesign the spider was not written for",
+        )
     args = parser.parse_args(argv)
 
     articles = _articles(args.articles)
     if args.command == "dump":
-        pages = build_site(articles)
+        pages = build_site(articles, theme=args.theme)
         for path, page in pages.items():
             target = args.directory / path.lstrip("/")
             if path.endswith("/"):
@@ -47,12 +54,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.self_links:
         server = SiteServer(
-            lambda url: build_site(articles, site_url=url), host=args.host, port=args.port
+            lambda url: build_site(articles, site_url=url, theme=args.theme),
+            host=args.host,
+            port=args.port,
         )
     else:
-        server = SiteServer(build_site(articles), host=args.host, port=args.port)
+        server = SiteServer(build_site(articles, theme=args.theme), host=args.host, port=args.port)
     print(
-        f"serving {len(articles)} articles ({len(server.pages)} pages) at {server.url}/ "
+        f"serving {len(articles)} articles ({len(server.pages)} pages, theme {args.theme}) "
+        f"at {server.url}/ "
         "- Ctrl-C to stop",
         flush=True,
     )

@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from .render import HTML, Page, page_key
+from .records import HTML, Page, page_key
 
 PagesArg = Mapping[str, Page] | Callable[[str], Mapping[str, Page]] | None
 
@@ -184,7 +184,8 @@ class SiteServer:
     """Threaded loopback server for a site mapping; a context manager.
 
     ``pages`` is a mapping of paths to pages, or a callable given the server's own base URL
-    (to render a copy whose absolute links point at this server); ``None`` serves the bundled copy.
+    (to render a copy whose absolute links point at this server); ``None`` serves the bundled copy
+    in ``theme`` (the site's own by default; ``"newsroom"``: the redesign, see ``render``).
     ``faults`` maps a path to statuses answered first, one per request (e.g. ``[503, 503]``),
     before the page is served normally; ``delays`` maps a path to seconds to wait before
     answering. Both accept decoded or percent-encoded paths, with or without a query.
@@ -198,6 +199,7 @@ class SiteServer:
         port: int = 0,
         faults: Mapping[str, Iterable[int]] | None = None,
         delays: Mapping[str, float] | None = None,
+        theme: str | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self._server = _Server((host, port), _Handler, bind_and_activate=True)
@@ -216,9 +218,9 @@ class SiteServer:
         self._pages: dict[str, Page] = {}
         if pages is None:
             from .data import load_bundled_articles
-            from .render import build_site
+            from .render import ICHONGQING, build_site
 
-            self.set_pages(build_site(load_bundled_articles()))
+            self.set_pages(build_site(load_bundled_articles(), theme=theme or ICHONGQING))
         elif callable(pages):
             self.set_pages(pages(self.url))
         else:

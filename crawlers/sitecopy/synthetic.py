@@ -11,7 +11,7 @@ import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from .render import CST, DEFAULT_SHAPE, slugify
+from .records import CST, DEFAULT_SHAPE, slugify
 
 Article = dict[str, Any]
 

@@ -11,7 +11,8 @@ Arguments (``-a name=value``): ``source_url``, ``since`` / ``until`` (CST dates,
 incremental run, an unknown article whose ``lastmod`` is newer is fetched whatever its date),
 ``state`` (JSON file of what is stored, written by the pipeline before the crawl), ``mode``
 (``backfill``: the window is what the user asked for, every sitemap is read; ``incremental``:
-unchanged sitemaps and feed are skipped through their lastmod and validators).
+unchanged sitemaps and feed are skipped through their lastmod and validators), ``sources``
+(``feed``: the feed only, for the instant alerts' poll).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from crawlers.parsing import (
     parse_listing,
     parse_sitemap,
 )
+from crawlers.pipelines import field_stats
 from pipelines.core import stats as keys
 from pipelines.core.instants import CST, parse_instant
 from pipelines.core.items import CrawlItem, FailureItem, SeenItem, SourceItem, UnchangedItem
@@ -67,6 +69,7 @@ class IchongqingSpider(Spider):
         changed_since: str | None = None,
         state: str | None = None,
         mode: str | None = None,
+        sources: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -78,6 +81,10 @@ class IchongqingSpider(Spider):
         if mode not in (None, "backfill", "incremental"):
             raise ValueError(f"-a mode={mode!r}: expected backfill or incremental")
         self.backfill = mode == "backfill" if mode else self.since is not None
+        if sources not in (None, "all", "feed"):
+            raise ValueError(f"-a sources={sources!r}: expected all or feed")
+        # "feed": the instant alerts' poll, one conditional request when nothing is new.
+        self.feed_only = sources == "feed"
         if self.since is None:
             # Incremental with no state: the last 7 days.
             self.since = (datetime.now(CST) - timedelta(days=7)).date()
@@ -204,12 +211,14 @@ class IchongqingSpider(Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         self._load_state()
-        for request in (
-            self._source_request("/feed/", self.parse_feed),
-            self._source_request("/sitemap_index.xml", self.parse_sitemap, lastmod=None),
-        ):
-            if request is not None:
-                yield request
+        feed = self._source_request("/feed/", self.parse_feed)
+        if feed is not None:
+            yield feed
+        if self.feed_only:
+            return
+        sitemaps = self._source_request("/sitemap_index.xml", self.parse_sitemap, lastmod=None)
+        if sitemaps is not None:
+            yield sitemaps
         if self.backfill and self.since:
             last = self.until or datetime.now(CST).date()
             days = (last - self.since).days + 1
@@ -349,18 +358,10 @@ class IchongqingSpider(Spider):
             self._inc(keys.ARTICLES_UNPARSEABLE)
             for problem in page.problems:
                 self._inc(keys.dropped(problem))
-            # Coverage counts the fields found on unreadable pages too: a markup change that
+            # Coverage and paths count the fields of unreadable pages too: a markup change that
             # hides dates must show as low date coverage, not as fewer pages.
-            precise = page.published_at.source in ("json-ld", "opengraph", "markup:time")
-            found = {
-                "title": page.title.value,
-                "published_at": precise,
-                "body_text": page.body.paragraphs,
-                "author": page.authors.value,
-            }
-            for name, value in found.items():
-                if value:
-                    self._inc(keys.coverage(name))
+            for stat in field_stats(page_to_item(page)):
+                self._inc(stat)
             yield FailureItem(
                 url=response.url,
                 key=key,

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from . import report
 from .commands import cmd_digest, cmd_evaluate, cmd_reclassify
 from .execute import RunOutcome, execute, summary_lines
 from .operate import cmd_status, cmd_unlock
 from .runs import cmd_demo, cmd_run
+from .subscriptions import cmd_subscriptions
 from .surface import guarded
 
 __all__ = ["RunOutcome", "execute", "main", "parser", "summary_lines"]
@@ -52,12 +54,29 @@ def parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="the digest that would be posted now")
     digest.add_argument("--preview", action="store_true", help="print it; post nothing")
     digest.add_argument("--output", help="Block Kit JSON file (default .cqmonitor/...)")
+    digest.add_argument("--subscription", help="the digest of this subscription (by name)")
     db_options(digest)
     digest.set_defaults(func=cmd_digest)
 
+    subscriptions = sub.add_parser(
+        "subscriptions", help="the subscriptions and what is pending for each"
+    )
+    db_options(subscriptions)
+    subscriptions.set_defaults(func=cmd_subscriptions)
+
     evaluate = sub.add_parser("evaluate", help="score the classifier on labeled articles")
-    evaluate.add_argument("paths", nargs="+", help="JSON files or folders in the eval format")
+    evaluate.add_argument("paths", nargs="*", help="JSON files or folders in the eval format")
     evaluate.add_argument("--taxonomy", help="taxonomy YAML (default: the packaged one)")
+    evaluate.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="k-fold: fit the event model on k-1 folds, score the other",
+    )
+    evaluate.add_argument("--bundled", action="store_true", help="add the bundled copy's labels")
+    evaluate.add_argument(
+        "--model", help="event acceptance model JSON (default: the shipped one; not with --folds)"
+    )
     evaluate.set_defaults(func=cmd_evaluate)
 
     reclassify = sub.add_parser("reclassify", help="recompute topics and events, no crawl")
@@ -80,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     unlock = sub.add_parser("unlock", help="clear the crawl lock by hand (crawl abandoned)")
     db_options(unlock)
     unlock.set_defaults(func=cmd_unlock)
+    report.add_parser(sub)
     return top
 
 

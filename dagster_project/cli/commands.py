@@ -8,14 +8,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .options import settings_from_args
+from .options import pick_subscription, settings_from_args
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
     from pipelines.delivery import preview_digest
     from pipelines.digest import DigestLabels
     from pipelines.storage.db import make_engine, migrate, session_factory
-    from pipelines.taxonomy import load_taxonomy
 
     settings = settings_from_args(args)
     if not args.preview:
@@ -24,12 +23,18 @@ def cmd_digest(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    subscription = pick_subscription(settings, args.subscription)
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
-    out = Path(args.output or Path(settings.data_dir) / "digest-preview.json")
-    labels = DigestLabels.from_taxonomy(load_taxonomy(settings.taxonomy_path or None))
+    name = "" if args.subscription is None else f"-{subscription.name}"
+    out = Path(args.output or Path(settings.data_dir) / f"digest-preview{name}.json")
+    labels = DigestLabels.from_taxonomy(settings.taxonomy())
     outcome = preview_digest(
-        session_factory(engine), now=datetime.now(UTC), preview_path=out, labels=labels
+        session_factory(engine),
+        now=datetime.now(UTC),
+        preview_path=out,
+        labels=labels,
+        subscription=subscription,
     )
     engine.dispose()
     print(outcome.text)
@@ -38,18 +43,41 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from pipelines.evaluation import evaluate, format_report, load_labeled
+    from pipelines.evaluation import (
+        article_from_record,
+        evaluate,
+        format_kfold,
+        format_report,
+        kfold,
+        load_labeled,
+    )
+    from pipelines.events import load_model
     from pipelines.taxonomy import load_taxonomy
 
-    labeled = load_labeled([Path(p) for p in args.paths])
-    if not labeled:
-        print(
-            "cqmonitor evaluate: no labeled article found in " + " ".join(args.paths),
-            file=sys.stderr,
-        )
+    try:
+        labeled = load_labeled([Path(p) for p in args.paths])
+        if args.bundled:
+            from crawlers.sitecopy import load_bundled_articles, to_eval_record
+
+            records = [to_eval_record(a) for a in load_bundled_articles()]
+            labeled += [article_from_record(r, "bundled", i) for i, r in enumerate(records)]
+        taxonomy = load_taxonomy(args.taxonomy or None)
+        model = load_model(args.model) if args.model else None
+    except (OSError, ValueError) as exc:
+        print(f"cqmonitor evaluate: {exc}", file=sys.stderr)
         return 2
-    report = evaluate(labeled, load_taxonomy(args.taxonomy or None))
-    print(format_report(report))
+    if not labeled:
+        where = " ".join(args.paths) or "(no path given; add files, folders or --bundled)"
+        print(f"cqmonitor evaluate: no labeled article found in {where}", file=sys.stderr)
+        return 2
+    if args.folds:
+        try:
+            print(format_kfold(kfold(labeled, args.folds, taxonomy)))
+        except ValueError as exc:
+            print(f"cqmonitor evaluate: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    print(format_report(evaluate(labeled, taxonomy, model)))
     return 0
 
 

@@ -19,17 +19,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pipelines.core.instants import cst_day
 from pipelines.core.problems import Problem
+from pipelines.core.statuses import DeliveryOutcomeStatus
 from pipelines.interrupts import recording_signals
 from pipelines.settings import SettingError, Settings
 from pipelines.storage.db import migrate
 from pipelines.window import WindowError, parse_day
 
 from ..areas import area_definitions
+from ..deliver import delivery_asset_name
 from ..errors import failure_tracebacks, problem_from_events
 from ..partitions import FIRST_DAY, PARTITIONED_ASSETS, range_tags, scope_config
 from ..resources import build_resources
-
-DIGEST_ASSET = "slack_digest"
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
@@ -122,8 +122,10 @@ def execute(
             raise WindowError(f"--until {last} is before --since {first}")
         tags = range_tags(first, last)
         config = scope_config(incremental=False, since=first, until=last)
-    selection = list(PARTITIONED_ASSETS) + ([DIGEST_ASSET] if digest else [])
-    definitions = area_definitions()
+    subscriptions = settings.subscriptions()
+    deliveries = [delivery_asset_name(s) for s in subscriptions] if digest else []
+    selection = [*PARTITIONED_ASSETS, *deliveries]
+    definitions = area_definitions(subscriptions)
     with recording_signals() as last_signal:
         result = dg.materialize(
             [*(definitions.assets or []), *(definitions.asset_checks or [])],
@@ -151,7 +153,6 @@ def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]
     raw = metadata.get("raw_articles", {})
     stored = metadata.get("articles", {})
     events = metadata.get("events", {})
-    digest = metadata.get(DIGEST_ASSET, {})
     lines = [
         f"articles: seen {stored.get('seen', 0)}, new {stored.get('new', 0)}, "
         f"updated {stored.get('updated', 0)}, failed {stored.get('failed', 0)} "
@@ -160,18 +161,60 @@ def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]
         f"events: {events.get('events_found', 0)} extracted from "
         f"{events.get('articles_processed', 0)} articles {events.get('events_by_kind', {})}",
     ]
-    if digest:
-        status = digest.get("status", "?")
-        verb = {
-            "sent": "sent",
-            "preview": "previewed (no SLACK_BOT_TOKEN)",
-            "empty": "sent (nothing new)",
-            "nothing": "nothing to send",
-        }.get(status, status)
+    # Drift is no failure, but the one thing an operator must not miss in a successful run.
+    for warning in stored.get("drift_warnings") or []:
+        lines.append(f"drift: {warning}")
+    if stored.get("drift_alert") in ("sent", "logged"):
         lines.append(
-            f"digest: {verb}: {digest.get('events', 0)} events, "
-            f"{digest.get('articles', 0)} other articles, {digest.get('messages', 0)} message(s)"
+            "drift: alert "
+            + (
+                "sent to Slack"
+                if stored["drift_alert"] == "sent"
+                else "logged (no SLACK_BOT_TOKEN)"
+            )
+        )
+    deliveries = [m for name, m in metadata.items() if m and m.get("subscription")]
+    for delivery in deliveries:
+        status = delivery.get("status", "?")
+        verb = {
+            DeliveryOutcomeStatus.SENT: "sent",
+            DeliveryOutcomeStatus.PREVIEW: "previewed (no SLACK_BOT_TOKEN)",
+            DeliveryOutcomeStatus.EMPTY: "sent (nothing new)",
+            DeliveryOutcomeStatus.NOTHING: "nothing to send",
+        }.get(status, status)
+        # One subscription (the default): the line reads as it did before subscriptions.
+        who = "" if len(deliveries) == 1 else f" {delivery['subscription']}"
+        lines.append(
+            f"digest{who}: {verb}: {delivery.get('events', 0)} events, "
+            f"{delivery.get('articles', 0)} other articles, "
+            f"{delivery.get('messages', 0)} message(s)"
         )
         # An unsettled earlier digest, and what became of one: said, never silent.
-        lines += [f"digest: {note}" for note in digest.get("notes", [])]
+        lines += [f"digest{who}: {note}" for note in delivery.get("notes", [])]
     return lines
+
+
+def digest_text(metadata: dict[str, dict[str, Any]]) -> str:
+    """The text of the deliveries the run rendered, one subscription after the other."""
+    return "\n\n".join(
+        str(m.get("text", "")) for m in metadata.values() if m.get("subscription") and m.get("text")
+    )
+
+
+def execute_poll(settings: Settings, *, log_level: str = "CRITICAL") -> dg.ExecuteInProcessResult:
+    """One tick of the instant alert job in process: a feed-only incremental crawl over every
+    month, then each instant subscription's alerts (what the 15-minute schedule runs)."""
+    subscriptions = [s for s in settings.subscriptions() if s.instant]
+    definitions = area_definitions(settings.subscriptions())
+    today = cst_day(datetime.now(UTC))
+    return dg.materialize(
+        [*(definitions.assets or []), *(definitions.asset_checks or [])],
+        selection=[*PARTITIONED_ASSETS, *(delivery_asset_name(s) for s in subscriptions)],
+        resources=build_resources(settings),
+        run_config={
+            **scope_config(incremental=True, since=None, until=None, feed_only=True),
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+        },
+        tags=range_tags(date.fromisoformat(FIRST_DAY), today),
+        raise_on_error=False,
+    )

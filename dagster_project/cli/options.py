@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipelines.settings import Settings
+from pipelines.subscriptions import Subscription
 from pipelines.window import WindowError, parse_day
 
 
@@ -23,3 +24,15 @@ def check_window(since: str | None, until: str | None) -> None:
         raise WindowError("--until needs --since")
     if first and last and last < first:
         raise WindowError(f"--until {last} is before --since {first}")
+
+
+def pick_subscription(settings: Settings, name: str | None) -> Subscription:
+    """The subscription named ``name`` (default: the first, ``default`` without a file)."""
+    subscriptions = settings.subscriptions()
+    if name is None:
+        return subscriptions[0]
+    for subscription in subscriptions:
+        if subscription.name == name:
+            return subscription
+    names = ", ".join(s.name for s in subscriptions)
+    raise ValueError(f"--subscription {name}: no such subscription (there are: {names})")

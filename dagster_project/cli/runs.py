@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.core.owner import Owner
 from pipelines.core.problems import ExitCode
-from pipelines.core.statuses import RunStatus
+from pipelines.core.statuses import DeliveryOutcomeStatus, RunStatus
 from pipelines.settings import BUNDLED, Settings
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.runs import finish_run, start_run
 
 from ..errors import problem_from_exception
-from .execute import RunOutcome, execute, preflight, summary_lines
+from .execute import RunOutcome, digest_text, execute, preflight, summary_lines
 from .options import check_window, settings_from_args
 from .surface import arm_log, fail, log_hint
 
@@ -86,12 +86,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             log_hint=log_hint(),
         )
         wall = (datetime.now(UTC) - started).total_seconds()
-        digest = outcome.metadata.get("slack_digest", {})
         _report(outcome, wall)
-        if digest.get("status") == "preview":
-            print()
-            print(digest.get("text", ""))
-            print(f"\n(Block Kit JSON: {Path(settings.data_dir) / 'digest-preview.json'})")
+        previews = [
+            m for m in outcome.metadata.values() if m.get("status") == DeliveryOutcomeStatus.PREVIEW
+        ]
+        for preview in previews:
+            if preview.get("text"):
+                print()
+                print(preview["text"])
+        if previews:
+            print(f"\n(Block Kit JSON: {Path(settings.data_dir)}/digest-preview*.json)")
     return 0
 
 
@@ -127,6 +131,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         _report(outcome, (datetime.now(UTC) - started).total_seconds())
     print("\n--- digest preview (nothing is posted in the demo) ---\n")
-    print(outcome.metadata.get("slack_digest", {}).get("text", ""))
+    print(digest_text(outcome.metadata))
     print(f"\n(Block Kit JSON: {data_dir / 'digest-preview.json'})")
     return 0

@@ -99,6 +99,7 @@ def raw_articles(
                 changed_since=window.changed_since,
                 state=state,
                 log=lambda line: context.log.info(f"[scrapy] {line}"),
+                feed_only=scope.feed_only,
                 cancel=lease.cancelled,
             )
             lease.crawled(

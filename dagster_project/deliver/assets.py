@@ -1,4 +1,8 @@
-"""The Slack digest of everything not yet delivered."""
+"""One delivery asset per subscription: its daily digest, or its instant alerts.
+
+Each subscription's asset succeeds or fails on its own (a channel Slack refuses fails only its
+team's delivery, retried next run), and the UI shows each team's last delivery.
+"""
 
 from datetime import UTC, datetime
 
@@ -6,15 +10,20 @@ import dagster as dg
 
 from pipelines.core.problems import ExitCode, Problem
 from pipelines.core.statuses import DeliveryOutcomeStatus
-from pipelines.delivery import DeliveryOutcome, deliver_digest
+from pipelines.delivery import DeliveryOutcome, deliver_alerts, deliver_digest
 from pipelines.digest import DigestLabels
+from pipelines.subscriptions import DEFAULT_NAME, Subscription
 
 from ..errors import problem_failure
 from ..resources import DatabaseResource, SlackResource, TaxonomyResource
 
+UPSTREAM = ["article_topics", "events"]
 
-def outcome_metadata(outcome: DeliveryOutcome) -> dict[str, object]:
+
+def outcome_metadata(outcome: DeliveryOutcome, subscription: Subscription) -> dict[str, object]:
     return {
+        "subscription": subscription.name,
+        "channel": subscription.channel or "-",
         "status": str(outcome.status),
         "digest_id": outcome.digest_id or 0,
         "events": outcome.events,
@@ -26,33 +35,71 @@ def outcome_metadata(outcome: DeliveryOutcome) -> dict[str, object]:
     }
 
 
-@dg.asset(group_name="deliver", kinds={"slack"}, deps=["article_topics", "events"])
-def slack_digest(
-    context: dg.AssetExecutionContext,
-    database: DatabaseResource,
-    slack: SlackResource,
-    taxonomy: TaxonomyResource,
+def delivery_asset_name(subscription: Subscription) -> str:
+    prefix = "alerts" if subscription.instant else "digest"
+    return f"{prefix}_{subscription.asset_name}"
+
+
+def _report(
+    context: dg.AssetExecutionContext, outcome: DeliveryOutcome, subscription: Subscription
 ) -> dg.MaterializeResult:
-    """The daily Slack digest: new conferences, alliances and proposals on the topics."""
-    outcome = deliver_digest(
-        database.factory,
-        sender=slack.sender(),
-        channel=slack.channel or None,
-        now=datetime.now(UTC),
-        send_empty=slack.send_empty,
-        preview_path=slack.preview_path,
-        labels=DigestLabels.from_taxonomy(taxonomy.load()),
-    )
+    metadata = outcome_metadata(outcome, subscription)
     for note in outcome.notes:
         context.log.info(note)
     if outcome.status == DeliveryOutcomeStatus.FAILED:
         problem = Problem(
-            "Slack digest not delivered",
+            f"Slack delivery to {subscription.name} failed",
             outcome.error or "failed",
             f"fix {outcome.setting} and run again" if outcome.setting else "run again later",
             ExitCode.SLACK_REFUSED,
         )
-        raise problem_failure(problem, outcome_metadata(outcome))
+        raise problem_failure(problem, metadata)
     if outcome.status == DeliveryOutcomeStatus.PREVIEW:
-        context.log.info(f"no SLACK_BOT_TOKEN: digest preview written to {outcome.blocks_path}")
-    return dg.MaterializeResult(metadata=outcome_metadata(outcome))
+        context.log.info(f"no SLACK_BOT_TOKEN: {subscription.name} previewed, nothing posted")
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def delivery_asset(subscription: Subscription) -> dg.AssetsDefinition:
+    """The asset delivering ``subscription``: a digest (daily) or alerts (instant)."""
+    what = "instant alerts" if subscription.instant else "daily Slack digest"
+    topics = ", ".join(sorted(subscription.topics)) if subscription.topics else "every topic"
+
+    @dg.asset(
+        name=delivery_asset_name(subscription),
+        group_name="deliver",
+        kinds={"slack"},
+        deps=UPSTREAM,
+        description=f"The {what} of {subscription.name} ({topics}).",
+        tags={"cqmonitor/subscription": subscription.name},
+    )
+    def _delivery(
+        context: dg.AssetExecutionContext,
+        database: DatabaseResource,
+        slack: SlackResource,
+        taxonomy: TaxonomyResource,
+    ) -> dg.MaterializeResult:
+        labels = DigestLabels.from_taxonomy(taxonomy.load())
+        sender = slack.sender()
+        if subscription.instant:
+            outcome = deliver_alerts(
+                database.factory,
+                sender=sender,
+                subscription=subscription,
+                now=datetime.now(UTC),
+                labels=labels,
+            )
+        else:
+            outcome = deliver_digest(
+                database.factory,
+                sender=sender,
+                subscription=subscription,
+                now=datetime.now(UTC),
+                send_empty=slack.send_empty,
+                preview_path=slack.preview_file(
+                    "" if subscription.name == DEFAULT_NAME else subscription.name
+                ),
+                labels=labels,
+            )
+        return _report(context, outcome, subscription)
+
+    return _delivery

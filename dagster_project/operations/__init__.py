@@ -1,10 +1,22 @@
-"""The operations area: the pipeline job, its daily schedule and the failure alerts."""
+"""The operations area: the jobs, their schedules and the failure alerts."""
+
+from collections.abc import Sequence
 
 import dagster as dg
 
-from .alerts import slack_failure_alert
-from .jobs import daily_digest_schedule, pipeline_job
+from pipelines.subscriptions import Subscription
 
-defs = dg.Definitions(
-    jobs=[pipeline_job], schedules=[daily_digest_schedule], sensors=[slack_failure_alert]
-)
+from .alerts import slack_failure_alert
+from .jobs import daily_digest_schedule, instant_alerts, pipeline_job
+
+
+def definitions(subscriptions: Sequence[Subscription]) -> dg.Definitions:
+    job, schedule = instant_alerts(subscriptions)
+    return dg.Definitions(
+        jobs=[pipeline_job, job],
+        schedules=[daily_digest_schedule, schedule],
+        sensors=[slack_failure_alert],
+    )
+
+
+__all__ = ["daily_digest_schedule", "definitions", "pipeline_job", "slack_failure_alert"]

@@ -1,21 +1,26 @@
-"""The pipeline job and its daily schedule: 08:00 in Chongqing, incrementally."""
+"""The jobs and their schedules: the daily pipeline at 08:00 in Chongqing, and the instant
+alerts every 15 minutes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from pipelines.core.instants import cst_day
+from pipelines.subscriptions import Subscription
 
-from ..partitions import FIRST_DAY, TIMEZONE, range_tags, scope_config
+from ..deliver import delivery_asset_name
+from ..partitions import FIRST_DAY, PARTITIONED_ASSETS, TIMEZONE, range_tags, scope_config
 
 PIPELINE_JOB = "daily_pipeline"
 
 pipeline_job = dg.define_asset_job(
     PIPELINE_JOB,
-    selection=dg.AssetSelection.all(),
+    # The weekly report has weekly partitions and its own job (dagster_project/report).
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("report"),
     description="Crawl iChongqing, store, classify, extract events and send the Slack digest.",
 )
 
@@ -40,3 +45,47 @@ def daily_digest_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReques
         run_config=scope_config(incremental=True, since=None, until=None),
         tags={**range_tags(date.fromisoformat(FIRST_DAY), today), "cqmonitor/trigger": "schedule"},
     )
+
+
+INSTANT_JOB = "instant_alerts"
+POLL_MINUTES = 15
+
+
+def instant_alerts(
+    subscriptions: Sequence[Subscription],
+) -> tuple[dg.UnresolvedAssetJobDefinition, dg.ScheduleDefinition]:
+    """The alert job (a feed-only incremental crawl, then every instant subscription's alerts)
+    and its schedule every 15 minutes, running as shipped only when one is instant."""
+    instant = [s for s in subscriptions if s.instant]
+    selection = dg.AssetSelection.assets(*PARTITIONED_ASSETS) | dg.AssetSelection.assets(
+        *(delivery_asset_name(s) for s in instant)
+    )
+    job = dg.define_asset_job(
+        INSTANT_JOB,
+        selection=selection,
+        description="Poll the feed and post an alert per new event to instant subscriptions.",
+    )
+
+    @dg.schedule(
+        name="instant_alerts_schedule",
+        job=job,
+        cron_schedule=f"*/{POLL_MINUTES} * * * *",
+        execution_timezone=TIMEZONE,
+        default_status=(
+            dg.DefaultScheduleStatus.RUNNING if instant else dg.DefaultScheduleStatus.STOPPED
+        ),
+        description="Every 15 minutes: the feed, and an alert per new event (instant ones).",
+    )
+    def instant_alerts_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        """A poll: one conditional request for the feed when nothing is new."""
+        tick = context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE))
+        return dg.RunRequest(
+            run_key=f"poll-{tick:%Y-%m-%dT%H:%M}",
+            run_config=scope_config(incremental=True, since=None, until=None, feed_only=True),
+            tags={
+                **range_tags(date.fromisoformat(FIRST_DAY), cst_day(tick)),
+                "cqmonitor/trigger": "instant_alerts_schedule",
+            },
+        )
+
+    return job, instant_alerts_schedule

@@ -11,9 +11,10 @@ REQUEST_COUNT = "downloader/request_count"
 RESPONSE_STATUS_PREFIX = "downloader/response_status_count/"
 RETRY_COUNT = "retry/count"
 FINISH_REASON = "finish_reason"
+ROBOTS_CACHED = "robotstxt/cached"
 ROBOTS_FORBIDDEN = "robotstxt/forbidden"
 
-# What the site did with each request sent, retries included (crawlers.middlewares.Outcome...):
+# What the site did with each request sent, retries included (crawlers.outcome):
 # answered (any status below 500 but 429), a server error per status, or no answer per cause.
 OUTCOME_ANSWERED = "outcome/answered"
 OUTCOME_SERVER_ERROR_PREFIX = "outcome/server_error/"
@@ -59,10 +60,23 @@ ERRORS_PREFIX = "errors/"
 COVERAGE_ARTICLES = "coverage/articles"
 COVERAGE_PREFIX = "coverage/"
 SOURCE_PREFIX = "source/"
+# Which reader read each field: the site path, a generic fallback, or none (``FIELD_PATHS``).
+FIELD_PATH_PREFIX = "field_path/"
+PATH_SITE = "site"
+PATH_FALLBACK = "fallback"
+PATH_NONE = "none"
+FIELD_PATHS = (PATH_SITE, PATH_FALLBACK, PATH_NONE)
 
 # Written by the store step beside the crawl's own stats.
 HEALTH_COVERAGE = "health/coverage"
 HEALTH_PROBLEMS = "health/problems"
+# Per field, the share of pages read by each path: {"body_text": {"site": 0.0, ...}}.
+HEALTH_FIELD_PATHS = "health/field_paths"
+# What is worth a look but no failure ("body read by fallback on 28 of 28 pages: ...").
+HEALTH_WARNINGS = "health/warnings"
+# The fields read by fallback on too many pages, and whether this crawl's alert went out.
+HEALTH_DRIFT = "health/drift"
+HEALTH_DRIFT_ALERTED = "health/drift_alerted"
 HEALTH_OUTSIDE_SPAN = "health/outside_span"
 
 
@@ -101,6 +115,11 @@ def coverage(field: str) -> str:
 def source(field: str, path: str) -> str:
     """Article pages whose ``field`` was read by ``path`` (``json-ld``, ``markup`` ...)."""
     return f"{SOURCE_PREFIX}{field}/{path}"
+
+
+def field_path(field: str, path: str) -> str:
+    """Article pages whose ``field`` was read by ``path`` (one of ``FIELD_PATHS``)."""
+    return f"{FIELD_PATH_PREFIX}{field}/{path}"
 
 
 def with_prefix(stats: dict[str, object], prefix: str) -> dict[str, int]:

@@ -9,7 +9,7 @@ an uncertain one keeps them until a later run reads the channel back (``recovery
 from .outcome import DeliveryOutcome
 from .pending import collect_pending
 from .post import DEFAULT_STALE_AFTER, deliver_alerts, deliver_digest
-from .preview import preview_digest, write_preview
+from .preview import pending_counts, preview_digest, write_preview
 
 __all__ = [
     "DEFAULT_STALE_AFTER",
@@ -17,6 +17,7 @@ __all__ = [
     "collect_pending",
     "deliver_alerts",
     "deliver_digest",
+    "pending_counts",
     "preview_digest",
     "write_preview",
 ]

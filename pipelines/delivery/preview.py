@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -10,12 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipelines.core.statuses import DeliveryOutcomeStatus
+from pipelines.core.statuses import DeliveryOutcomeStatus, DigestItemType
 from pipelines.digest import DEFAULT_TITLE, DigestLabels, DigestMessage, build_digest
 from pipelines.subscriptions import Subscription
 
 from .outcome import DeliveryOutcome, all_text
 from .pending import collect_pending
+from .plans import alert_plan, digest_plan
 
 
 def write_preview(messages: Sequence[DigestMessage], path: Path) -> Path:
@@ -65,3 +67,36 @@ def preview_digest(
         blocks_path=path,
         setting=setting,
     )
+
+
+def pending_counts(
+    factory: sessionmaker[Session],
+    *,
+    subscription: Subscription,
+    now: datetime,
+    labels: DigestLabels | None = None,
+) -> Counter[str]:
+    """How many items of each type the subscription's next delivery would post."""
+    session = factory()
+    try:
+        if subscription.instant:
+            plan = alert_plan(session, now=now, subscription=subscription, labels=labels)
+        else:
+            plan = digest_plan(
+                session,
+                now=now,
+                subscription=subscription,
+                labels=labels,
+                title=DEFAULT_TITLE,
+                send_empty=False,
+            )
+        events = {key for item_type, key in plan.items if item_type == DigestItemType.EVENT}
+        # A report travels with its event's alert; only a later report is a post of its own.
+        return Counter(
+            str(item_type)
+            for item_type, key in plan.items
+            if not (item_type == DigestItemType.REPORT and key.split("@", 1)[0] in events)
+        )
+    finally:
+        session.rollback()
+        session.close()

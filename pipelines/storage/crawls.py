@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipelines.core import stats as keys
 from pipelines.core.statuses import JUDGED_CRAWL, CrawlStatus
 from pipelines.storage.models import CrawlRun
 
@@ -39,6 +40,27 @@ def latest_judged_crawl(session: Session) -> CrawlRun | None:
     return session.scalars(
         select(CrawlRun).where(CrawlRun.status.in_(JUDGED_CRAWL)).order_by(CrawlRun.id.desc())
     ).first()
+
+
+def previous_reading_crawl(
+    session: Session, before: int, *, look_back: int = 50
+) -> CrawlRun | None:
+    """The newest judged crawl before crawl ``before`` that read article pages (so has field
+    paths): a run that found nothing new says nothing about the site's markup."""
+    query = (
+        select(CrawlRun)
+        .where(
+            CrawlRun.id < before,
+            CrawlRun.status.in_(JUDGED_CRAWL),
+        )
+        .order_by(CrawlRun.id.desc())
+        .limit(look_back)
+    )
+    # JSON has no portable query: the recent crawls are few, their stats are read here.
+    return next(
+        (run for run in session.scalars(query) if (run.stats or {}).get(keys.HEALTH_FIELD_PATHS)),
+        None,
+    )
 
 
 def record_stored(

@@ -10,8 +10,10 @@ one ``FAULT |`` line of what it measured (``pytest -s tests/faults`` shows them)
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +28,8 @@ from crawlers.sitecopy import (
     synthetic_articles,
 )
 from tests.conftest import postgres_base_url
-from tests.helpers.processes import cli_env
+from tests.helpers.db import stored_urls
+from tests.helpers.processes import cli_env, run
 
 SINCE, UNTIL = "2023-01-02", "2023-01-10"
 SYNTHETIC = 600
@@ -60,6 +63,18 @@ def site(site_articles: list[dict[str, Any]]) -> Iterator[SiteServer]:
 def run_args(source: str, database: str, delay: str) -> list[str]:
     return ["run", "--source-url", source, "--database-url", database, "--delay", delay,
             "--since", SINCE, "--until", UNTIL, "--no-digest"]  # fmt: skip
+
+
+def rerun_stores_everything_once(
+    source: str, database: str, cwd: Path, expected: set[str]
+) -> Counter[str]:
+    """The next run, at full speed: exit 0, silent, every article of the window stored once."""
+    again = run(run_args(source, database, FAST), cwd=cwd, env=ENV, permissions_bind=True)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr == ""
+    urls = stored_urls(database)
+    assert set(urls) == expected and max(urls.values()) == 1
+    return urls
 
 
 def fault(line: str) -> None:

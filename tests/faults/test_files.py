@@ -10,10 +10,10 @@ from pathlib import Path
 
 from crawlers.sitecopy import SiteServer
 from pipelines.core.statuses import CrawlStatus
-from tests.helpers.db import crawls, runs, stored_urls
+from tests.helpers.db import crawls, runs
 from tests.helpers.processes import launch, processes_under, run, wait_for_crawl
 
-from .conftest import ENV, FAST, SLOW, fault, run_args
+from .conftest import ENV, FAST, SLOW, fault, rerun_stores_everything_once, run_args
 
 
 @contextmanager
@@ -41,10 +41,7 @@ def test_a_read_only_data_dir_stops_the_run_before_it_writes_anything(
     assert line.startswith(f"cqmonitor: settings: CQMONITOR_DATA_DIR: cannot write in {data_dir}")
     assert not database.exists() and list(data_dir.iterdir()) == []
 
-    again = run(run_args(site.url, url, FAST), cwd=tmp_path, env=ENV, permissions_bind=True)
-    assert again.returncode == 0, again.stderr
-    urls = stored_urls(url)
-    assert set(urls) == expected_urls and max(urls.values()) == 1
+    urls = rerun_stores_everything_once(site.url, url, tmp_path, expected_urls)
     fault(
         f"read-only data dir: exit 2 ({line}); nothing written; after chmod, rerun exit 0, "
         f"{len(urls)} articles stored once"
@@ -69,10 +66,7 @@ def test_a_crawl_dir_made_read_only_mid_crawl_fails_that_crawl_only(
     assert crawl.status == CrawlStatus.FAILED and crawl.message
     assert os.access(run_dir, os.W_OK)
 
-    again = run(run_args(site.url, url, FAST), cwd=tmp_path, env=ENV, permissions_bind=True)
-    assert again.returncode == 0, again.stderr
-    urls = stored_urls(url)
-    assert set(urls) == expected_urls and max(urls.values()) == 1
+    urls = rerun_stores_everything_once(site.url, url, tmp_path, expected_urls)
     assert [r.exit_code for r in runs(url)] == [1, 0]
     fault(
         f"crawl dir read-only mid-crawl: exit 1 ({line}); crawl {crawl.status}: "

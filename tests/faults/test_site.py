@@ -22,9 +22,9 @@ from pipelines.core.problems import ExitCode
 from pipelines.core.statuses import CrawlStatus
 from tests.conftest import compact_copy, compact_span, loopback_settings
 from tests.helpers.db import crawls, stored_urls
-from tests.helpers.processes import crawled_items, launch, processes_under, run, wait_until
+from tests.helpers.processes import crawled_items, launch, processes_under, wait_until
 
-from .conftest import ENV, FAST, SLOW, SYNTHETIC, fault, run_args
+from .conftest import ENV, SLOW, SYNTHETIC, fault, rerun_stores_everything_once, run_args
 
 QUICK = {"CQMONITOR_RETRY_BACKOFF": "0.01", "DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "1"}
 
@@ -111,10 +111,7 @@ def test_a_site_that_stops_mid_crawl_loses_nothing(expected_urls: set[str], tmp_
 
     port = int(source.rsplit(":", 1)[1])
     with site_process(port) as (_, back):
-        again = run(run_args(back, url, FAST), cwd=tmp_path, env=ENV)
-    assert again.returncode == 0, again.stderr
-    urls = stored_urls(url)
-    assert set(urls) == expected_urls and max(urls.values()) == 1
+        urls = rerun_stores_everything_once(back, url, tmp_path, expected_urls)
     fault(
         f"site killed mid-crawl: run ended {took:.1f} s later, exit 3 ({line}); {kept} "
         f"articles read before were kept; site back, rerun exit 0, {len(urls)} articles "

@@ -10,10 +10,10 @@ from pathlib import Path
 from crawlers.sitecopy import SiteServer
 from pipelines.core.statuses import CrawlStatus
 from pipelines.storage.lock import HEARTBEAT_EVERY
-from tests.helpers.db import crawls, stored_urls
+from tests.helpers.db import crawls
 from tests.helpers.processes import launch, processes_under, run, wait_for_crawl
 
-from .conftest import ENV, FAST, SLOW, fault, run_args
+from .conftest import ENV, SLOW, fault, rerun_stores_everything_once, run_args
 
 
 def test_unlock_stops_the_crawl_it_takes_the_lock_from(
@@ -38,10 +38,7 @@ def test_unlock_stops_the_crawl_it_takes_the_lock_from(
 
     status = run(["status", "--database-url", sqlite_url], cwd=tmp_path, env=ENV)
     assert "crawl lock: free" in status.stdout and "abandoned" in status.stdout
-    again = run(run_args(site.url, sqlite_url, FAST), cwd=tmp_path, env=ENV)
-    assert again.returncode == 0, again.stderr
-    urls = stored_urls(sqlite_url)
-    assert set(urls) == expected_urls and max(urls.values()) == 1
+    urls = rerun_stores_everything_once(site.url, sqlite_url, tmp_path, expected_urls)
     fault(
         f"cqmonitor unlock mid-crawl: crawl stopped {stopped_after:.1f} s later, exit 1 "
         f"({line}); crawl {crawl.status} ({crawl.message}); rerun exit 0, {len(urls)} articles "

@@ -1,1 +1,1 @@
-"""Helpers shared by test modules (processes, database reads); fixtures live in conftest.py."""
+"""Helpers shared by several test modules (no fixtures: those live in ``tests/conftest.py``)."""

@@ -1,0 +1,47 @@
+"""``cqmonitor subscriptions``: who gets what, and what is pending for each."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from pipelines.delivery import pending_counts
+from pipelines.digest import DigestLabels
+from pipelines.storage.db import make_engine, migrate, session_factory
+from pipelines.subscriptions import Subscription
+
+from .options import settings_from_args
+
+
+def describe(subscription: Subscription) -> str:
+    topics = ", ".join(sorted(subscription.topics)) if subscription.topics else "every topic"
+    kinds = ", ".join(sorted(subscription.kinds)) if subscription.kinds else "every kind"
+    extra = [] if subscription.articles else ["no other articles"]
+    if subscription.keywords:
+        extra.append("keywords: " + ", ".join(subscription.keywords))
+    if subscription.weekly_report:
+        extra.append("weekly report")
+    tail = f"; {'; '.join(extra)}" if extra else ""
+    return (
+        f"{subscription.name} -> {subscription.channel or '(no channel)'}, "
+        f"{subscription.delivery}: {topics}; {kinds}{tail}"
+    )
+
+
+def cmd_subscriptions(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    labels = DigestLabels.from_taxonomy(settings.taxonomy())
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    factory = session_factory(engine)
+    source = settings.subscriptions_path or "no CQMONITOR_SUBSCRIPTIONS: the default"
+    print(f"subscriptions ({source}):")
+    for subscription in settings.subscriptions():
+        counts = pending_counts(
+            factory, subscription=subscription, now=datetime.now(UTC), labels=labels
+        )
+        pending = ", ".join(f"{n} {kind}(s)" for kind, n in sorted(counts.items())) or "nothing"
+        print(f"- {describe(subscription)}")
+        print(f"    pending: {pending}")
+    engine.dispose()
+    return 0
