@@ -1,7 +1,8 @@
 """``cqmonitor status`` and ``cqmonitor unlock``: what the last runs did, and a way out by hand.
 
 ``status`` shows the crawl lock (its owner, its heartbeat, whether a run would take it over),
-the last runs and crawls with their one-line reasons, and the digests not yet settled.
+the last runs and crawls with their one-line reasons, the digests not yet settled, and what is
+pending per subscription.
 ``unlock`` marks the running crawl ``abandoned``, naming who did it; its owner, if alive,
 stops crawling at its next heartbeat.
 """
@@ -14,9 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.core.statuses import CrawlStatus, RunStatus
+from pipelines.settings import Settings
 from pipelines.storage.crawls import latest_crawls
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.ledger import unsettled_digests
@@ -33,16 +35,16 @@ from pipelines.storage.runs import latest_runs
 
 from .execute import check_database
 from .options import settings_from_args
+from .subscriptions import pending_lines
 
 
 @contextmanager
-def _session(args: argparse.Namespace) -> Iterator[Session]:
+def _database(args: argparse.Namespace) -> Iterator[tuple[Settings, sessionmaker[Session]]]:
     settings = settings_from_args(args)
     check_database(settings)
     engine = make_engine(settings.database_url)
     try:
-        with session_scope(session_factory(engine)) as session:
-            yield session
+        yield settings, session_factory(engine)
     finally:
         engine.dispose()
 
@@ -80,7 +82,7 @@ def crawl_line(crawl: CrawlRun) -> str:
 
 def cmd_status(args: argparse.Namespace) -> int:
     now, me = datetime.now(UTC), Owner.current()
-    with _session(args) as session:
+    with _database(args) as (settings, factory), session_scope(factory) as session:
         lines = [lock_line(lock_holder(session), now, me), "last runs:"]
         runs = latest_runs(session)
         lines += [run_line(run, me) for run in runs] or ["  none recorded"]
@@ -93,6 +95,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"{d.error or 'no reply recorded'}; the next run checks Slack's history"
             for d in digests
         ]
+        lines += ["pending per subscription:", *pending_lines(settings, factory)]
     print("\n".join(lines))
     return 0
 
@@ -100,7 +103,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_unlock(args: argparse.Namespace) -> int:
     now, me = datetime.now(UTC), Owner.current()
     by = f"{getpass.getuser()} ({me.describe()})"
-    with _session(args) as session:
+    with _database(args) as (_, factory), session_scope(factory) as session:
         holder = lock_holder(session)
         alive = holder is not None and stale_reason(holder, now=now, me=me) is None
         described = describe_holder(holder, now) if holder is not None else ""
