@@ -58,7 +58,7 @@ def failure_reason(events: list[dg.DagsterEvent]) -> str:
 _KEYS = ("what", "why", "todo", "exit_code")
 _PREFIX = "cqmonitor/"
 _INTERRUPTED = {"KeyboardInterrupt", "DagsterExecutionInterruptedError", "SystemExit"}
-_BAD_INPUT = {"SettingError", "TaxonomyError", "DatabaseURLError", "WindowError"}
+_BAD_INPUT = {"SettingError", "TaxonomyError", "DatabaseURLError", "SubscriptionError"}
 _DATABASE = {
     "OperationalError",
     "InterfaceError",
@@ -107,6 +107,8 @@ def classify(
     message = _CLASS_PREFIXES.sub("", " ".join(message.split()), count=1) or "failed"
     if names & _INTERRUPTED:
         return Problem("run", interruption(signal_name), RERUN, interrupted=True)
+    if "WindowError" in names:
+        return Problem(what, message, "fix it and run again", ExitCode.BAD_INPUT)
     if names & _BAD_INPUT:
         return Problem("settings", message, "fix it and run again", ExitCode.BAD_INPUT)
     if "SlackDeliveryError" in names:

@@ -157,5 +157,7 @@ def test_cqmonitor_report_refuses_a_bad_date_in_one_line(
     url = f"sqlite:///{tmp_path / 'x.db'}"
     assert main(["report", "--database-url", url, "--since", "2025-02-30"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["cqmonitor: --since: not a date (YYYY-MM-DD): '2025-02-30'"]
+    assert err == [
+        "cqmonitor: report: --since: not a date (YYYY-MM-DD): '2025-02-30'; fix it and run again"
+    ]
     assert not (tmp_path / "x.db").exists()

@@ -74,7 +74,7 @@ def preflight(settings: Settings) -> None:
 class RunOutcome:
     """One pass of the graph: success, metadata per asset, and what failed (a Problem).
 
-    It unpacks as ``(ok, metadata, reason)``, the reason being the problem's one line.
+    It unpacks (and indexes) as ``(ok, metadata, reason)``, the reason being the problem's line.
     """
 
     ok: bool
@@ -89,6 +89,9 @@ class RunOutcome:
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.ok, self.metadata, self.reason))
+
+    def __getitem__(self, index: int) -> Any:
+        return (self.ok, self.metadata, self.reason)[index]
 
 
 def execute(
