@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test ui-check lint bench dev clean
+.PHONY: demo test faults ui-check lint bench dev clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -rs
+
+# The fault suite alone (also part of `make test`): one FAULT line per fault, as measured.
+faults: $(STAMP)
+	$(BIN)/pytest -q -s -rs tests/faults
 
 # The Dagster UI in headless Chromium (Debian's `chromium`); also part of `make test`.
 # Screenshots and the dagster dev log: test-output/ui/.

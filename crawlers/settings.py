@@ -37,7 +37,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawlers.middlewares.CachedRobotsTxtMiddleware": 100,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    # Above the retries: sees every attempt, the retried ones too.
+    "crawlers.outcome.OutcomeMiddleware": 560,
 }
+# This many different pages in a row with no usable answer: the site is down, stop.
+CQMONITOR_OUTAGE_AFTER = 5
 # Seconds before the first retry; doubled for each further one, at most the max.
 CQMONITOR_RETRY_BACKOFF = 1.0
 CQMONITOR_RETRY_BACKOFF_MAX = 60.0

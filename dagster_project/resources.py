@@ -126,6 +126,7 @@ class SourceSiteResource(dg.ConfigurableResource):
         state: dict[str, Any],
         log: Callable[[str], None] | None = None,
         feed_only: bool = False,
+        cancel: Callable[[], str | None] | None = None,
     ) -> CrawlResult:
         request = CrawlRequest(
             source_url=self.base_url,
@@ -141,7 +142,7 @@ class SourceSiteResource(dg.ConfigurableResource):
             concurrency=self.concurrency,
             settings=dict(self.scrapy_settings),
         )
-        return run_crawl(request, log=log)
+        return run_crawl(request, log=log, cancel=cancel)
 
 
 class TaxonomyResource(dg.ConfigurableResource):
@@ -259,7 +260,10 @@ def build_resources(
             url=value("source_url"),
             delay=settings.delay,
             work_dir=settings.crawl_dir,
-            scrapy_settings=dict(crawl_settings or {}),
+            scrapy_settings={
+                "CQMONITOR_RETRY_BACKOFF": str(settings.retry_backoff),
+                **(crawl_settings or {}),
+            },
         ),
         "taxonomy": TaxonomyResource(path=value("taxonomy_path")),
         "slack": SlackResource(

@@ -5,6 +5,7 @@ thresholds even with the generic fallbacks, most likely met changed markup it ca
 a failure to look at, not a quiet success. A crawl whose fields were read, but by the fallbacks
 on more than ``FALLBACK_WARNING_SHARE`` of its pages, met changed markup it can still read:
 drift, a warning ("body read by fallback on 28 of 28 pages: the site's markup changed").
+A site that is down is said as such (``pipelines.outage``), never blamed on the markup.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from pipelines.core import stats as keys
 from pipelines.core.statuses import CrawlStatus
+from pipelines.outage import site_outage
 
 # Share of fetched article pages on which each field was found.
 COVERAGE_THRESHOLDS: dict[str, float] = {
@@ -50,6 +52,8 @@ class CrawlHealth:
     # The fields read by a fallback on too many pages, and the lines that say so.
     drift: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What an operator should do about the problems.
+    advice: str = ""
 
     @property
     def ok(self) -> bool:
@@ -148,9 +152,19 @@ def assess_crawl(
             "no article link found in the feed or the sitemaps: the site's markup or "
             "addresses probably changed"
         )
-    if health.problems:
-        health.status = CrawlStatus.FAILED
+    outage = site_outage(stats)
+    if outage is not None:
+        # The site, not its markup: the checks above would only echo the outage.
+        health.status, health.problems, health.advice = outage.status, [outage.why], outage.advice
+    elif health.problems:
+        health.status = CrawlStatus.MARKUP_CHANGED
+        health.advice = MARKUP_ADVICE
     return health
+
+
+MARKUP_ADVICE = (
+    "look at the crawl log and the pages: the parser (crawlers/parsing) may need updating"
+)
 
 
 def drift_to_alert(drift: Sequence[str], alerted_before: Iterable[str]) -> list[str]:

@@ -21,6 +21,7 @@ from pipelines.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 DEFAULT_SOURCE_URL = "https://www.ichongqing.info"
 DEFAULT_DATA_DIR = ".cqmonitor"
 DEFAULT_DELAY = 2.0
+DEFAULT_RETRY_BACKOFF = 1.0
 DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"
 BUNDLED = "bundled"
 
@@ -44,6 +45,10 @@ class Settings:
     source_url: str = field(default=DEFAULT_SOURCE_URL, metadata={"env": "CQMONITOR_SOURCE_URL"})
     database_url: str = field(default="", metadata={"env": "CQMONITOR_DATABASE_URL"})
     delay: float = field(default=DEFAULT_DELAY, metadata={"env": "CQMONITOR_DOWNLOAD_DELAY"})
+    # Seconds before the first retry of a failed request, doubled for each further one.
+    retry_backoff: float = field(
+        default=DEFAULT_RETRY_BACKOFF, metadata={"env": "CQMONITOR_RETRY_BACKOFF"}
+    )
     data_dir: str = field(default=DEFAULT_DATA_DIR, metadata={"env": "CQMONITOR_DATA_DIR"})
     slack_token: str = field(default="", metadata={"env": "SLACK_BOT_TOKEN"})
     slack_channel: str = field(default="", metadata={"env": "CQMONITOR_SLACK_CHANNEL"})
@@ -99,6 +104,8 @@ class Settings:
             raise SettingError("CQMONITOR_DATABASE_URL", str(exc).split(": ", 1)[-1]) from exc
         if self.delay < 0:
             raise SettingError("CQMONITOR_DOWNLOAD_DELAY", f"must be >= 0, got {self.delay}")
+        if self.retry_backoff < 0:
+            raise SettingError("CQMONITOR_RETRY_BACKOFF", f"must be >= 0, got {self.retry_backoff}")
         if self.slack_token and not self.slack_channel and not self.subscriptions_path:
             raise SettingError(
                 "CQMONITOR_SLACK_CHANNEL", "SLACK_BOT_TOKEN is set but no channel to post to"

@@ -76,7 +76,13 @@ _TRANSIENT_ERRORS = {
     "service_unavailable",
     "request_timeout",
 }
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+# One rule for the channel ids a subscription names, posting uses and history reads.
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+CHANNEL_NAME = re.compile(r"^#[a-z0-9][a-z0-9_-]{0,79}$")
+
+
+def is_channel_id(channel: str) -> bool:
+    return CHANNEL_ID.fullmatch(channel.strip()) is not None
 
 
 class SlackDeliveryError(Exception):
@@ -343,8 +349,8 @@ class SlackSender:
 
     def _resolve_channel(self, channel: str) -> str:
         """History needs a channel ID; a configured '#name' is looked up once."""
-        if _CHANNEL_ID.match(channel):
-            return channel
+        if is_channel_id(channel):
+            return channel.strip()
         if channel in self._channel_ids:
             return self._channel_ids[channel]
         name = channel.lstrip("#")

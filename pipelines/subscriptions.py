@@ -19,12 +19,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipelines.slack import CHANNEL_NAME, is_channel_id
 from pipelines.taxonomy import Taxonomy
 
 DEFAULT_NAME = "default"
 _NAME = re.compile(r"^[a-z0-9-]+$")
-# A channel id (C..., G..., D...) or a #name as Slack allows it.
-_CHANNEL = re.compile(r"^(?:[CGD][A-Z0-9]{2,}|#[a-z0-9][a-z0-9_-]{0,79})$")
 
 
 class SubscriptionError(ValueError):
@@ -60,7 +59,7 @@ class _SubscriptionModel(BaseModel):
     @field_validator("channel")
     @classmethod
     def _channel(cls, value: str) -> str:
-        if not _CHANNEL.fullmatch(value.strip()):
+        if not (is_channel_id(value) or CHANNEL_NAME.fullmatch(value.strip())):
             raise ValueError("must be a channel id (C0123ABCD) or a #channel-name")
         return value.strip()
 

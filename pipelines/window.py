@@ -12,6 +12,10 @@ FIRST_RUN_DAYS = 7
 OVERLAP = timedelta(hours=6)
 
 
+class WindowError(ValueError):
+    """A bad ``--since`` / ``--until``; ``str()`` names the flag."""
+
+
 @dataclass(frozen=True)
 class CrawlWindow:
     since: date
@@ -31,7 +35,7 @@ def parse_day(value: str | None, setting: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError as exc:
-        raise ValueError(f"{setting}: not a date (YYYY-MM-DD): {value!r}") from exc
+        raise WindowError(f"{setting}: not a date (YYYY-MM-DD): {value!r}") from exc
 
 
 def crawl_window(
@@ -39,10 +43,10 @@ def crawl_window(
 ) -> CrawlWindow:
     """The window of one run: ``since``/``until`` make a backfill; otherwise since last success."""
     if until is not None and since is None:
-        raise ValueError("--until needs --since")
+        raise WindowError("--until needs --since")
     if since is not None:
         if until is not None and until < since:
-            raise ValueError(f"--until {until} is before --since {since}")
+            raise WindowError(f"--until {until} is before --since {since}")
         return CrawlWindow(since=since, until=until, backfill=True, changed_since=None)
     start = (last_success - OVERLAP) if last_success else now - timedelta(days=FIRST_RUN_DAYS)
     return CrawlWindow(

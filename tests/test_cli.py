@@ -35,6 +35,7 @@ def run_cli(
         ([], {"SLACK_BOT_TOKEN": "xoxb-1"}, "CQMONITOR_SLACK_CHANNEL"),
         ([], {"CQMONITOR_DOWNLOAD_DELAY": "fast"}, "CQMONITOR_DOWNLOAD_DELAY"),
         ([], {"CQMONITOR_SLACK_SEND_EMPTY": "maybe"}, "CQMONITOR_SLACK_SEND_EMPTY"),
+        ([], {"CQMONITOR_RETRY_BACKOFF": "-1"}, "CQMONITOR_RETRY_BACKOFF"),
         ([], {"SLACK_API_URL": "file:///etc/passwd", "SLACK_BOT_TOKEN": "x",
               "CQMONITOR_SLACK_CHANNEL": "C1"}, "SLACK_API_URL"),
     ],
@@ -50,16 +51,31 @@ def test_bad_setting_stops_the_run_with_one_line_and_writes_nothing(
     assert not (tmp_path / ".cqmonitor").exists()
 
 
-def test_unreachable_database_fails_naming_the_setting(tmp_path: Path) -> None:
-    # Port 1 on loopback: nothing listens there.
+@pytest.mark.parametrize("window", [[], ["--since", "2025-01-01"]], ids=["new", "backfill"])
+def test_unreachable_database_fails_naming_the_setting(window: list[str], tmp_path: Path) -> None:
+    # Port 1 on loopback: nothing listens there. With or without a window: the same exit 2.
     result = run_cli(
         ["run", "--database-url", "postgresql+psycopg://postgres@127.0.0.1:1/test",
-         "--source-url", "http://127.0.0.1:1", "--delay", "0"],
+         "--source-url", "http://127.0.0.1:1", "--delay", "0", *window],
         {}, tmp_path,
     )  # fmt: skip
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
-    assert "CQMONITOR_DATABASE_URL" in line
+    assert line.startswith("cqmonitor: settings: CQMONITOR_DATABASE_URL: cannot use the database")
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_broken_taxonomy_stops_the_run_before_the_crawl(tmp_path: Path) -> None:
+    taxonomy = tmp_path / "taxonomy.yaml"
+    taxonomy.write_text("topics: [this is not a taxonomy\n", encoding="utf-8")
+    result = run_cli(
+        ["run", "--source-url", "http://127.0.0.1:1", "--since", "2025-01-01"],
+        {"CQMONITOR_TAXONOMY": str(taxonomy)}, tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("cqmonitor: settings: CQMONITOR_TAXONOMY: ")
+    assert not (tmp_path / ".cqmonitor").exists()
 
 
 @pytest.mark.parametrize(
@@ -87,12 +103,18 @@ def test_defaults_are_polite_and_the_live_site() -> None:
         Settings.from_env({}, delay=-1.0).validate()
 
 
-def test_a_crawl_that_cannot_reach_the_site_fails_the_run(tmp_path: Path) -> None:
+def test_a_site_that_refuses_connections_exits_3_naming_the_cause(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
     result = run_cli(
-        ["run", "--database-url", f"sqlite:///{tmp_path / 'x.db'}", "--source-url",
-         "http://127.0.0.1:1", "--delay", "0", "--since", "2025-01-01"],
-        {}, tmp_path,
+        ["run", "--database-url", f"sqlite:///{db}", "--source-url", "http://127.0.0.1:1",
+         "--delay", "0", "--since", "2025-01-01"],
+        {"CQMONITOR_RETRY_BACKOFF": "0.01"}, tmp_path,
     )  # fmt: skip
-    # Nothing to crawl is not an error in itself, but it is reported, and stored data is intact.
-    assert result.returncode in (0, 1)
-    assert "articles: seen 0" in result.stdout
+    assert result.returncode == 3, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("cqmonitor: crawl of http://127.0.0.1:1: cannot reach the site")
+    assert "connection refused" in line and "markup" not in line
+    status = run_cli(["status", "--database-url", f"sqlite:///{db}"], {}, tmp_path)
+    assert status.returncode == 0, status.stderr
+    assert "unreachable" in status.stdout and "exit 3" in status.stdout
+    assert "crawl lock: free" in status.stdout

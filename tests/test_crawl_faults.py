@@ -209,7 +209,7 @@ def test_a_markup_change_that_hides_dates_flags_the_run_and_keeps_the_rows(
     assert not ok
     assert "coverage of published_at" in reason
     crawl = last_run(sqlite_url)
-    assert crawl.status == "failed" and "published_at" in (crawl.message or "")
+    assert crawl.status == "markup_changed" and "published_at" in (crawl.message or "")
     # Nothing is lost: the rows are stored with the best date the page still gives.
     assert len(rows(sqlite_url)) == len(bundled)
 
@@ -265,7 +265,7 @@ def test_articles_listed_but_unreadable_fail_the_run(
         ok, _, reason = run(server, sqlite_url, tmp_path)
     assert not ok
     assert "none could be read" in reason or "coverage of body_text" in reason
-    assert last_run(sqlite_url).status == "failed"
+    assert last_run(sqlite_url).status == "markup_changed"
     assert len(failures(sqlite_url)) == len(bundled)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.delivery import collect_pending, deliver_digest, preview_digest
@@ -206,6 +208,20 @@ def make_sender(server: SlackServer, token: str | None = None) -> SlackSender:
     return SlackSender(client, post_attempts=3, backoff=0.01)
 
 
+def crash_after_part_2(server: SlackServer) -> SlackSender:
+    """A sender whose process dies once Slack took part 2, before the database hears of it."""
+    real = make_sender(server)
+
+    class CrashAfterPart2(SlackSender):
+        def post(self, channel: str, text: str, blocks: Any, **kw: Any) -> str:
+            ts = real.post(channel, text, blocks, **kw)
+            if kw["metadata"]["event_payload"]["part"] == 2:
+                raise KeyboardInterrupt("killed")
+            return ts
+
+    return CrashAfterPart2(real.client)
+
+
 def deliver(db: Db, server: SlackServer, **kwargs: Any) -> Any:
     kwargs.setdefault("sender", make_sender(server))
     kwargs.setdefault("channel", CHANNEL)
@@ -375,19 +391,8 @@ def test_long_digest_is_threaded_and_a_crash_mid_digest_is_recovered(
     db: Db, slack: SlackServer
 ) -> None:
     names = seed_many(db, 150)
-    real = make_sender(slack)
-
-    class CrashAfterPart2(SlackSender):
-        """Slack takes part 2, then the process dies before the database hears of it."""
-
-        def post(self, channel: str, text: str, blocks: Any, **kw: Any) -> str:
-            ts = real.post(channel, text, blocks, **kw)
-            if kw["metadata"]["event_payload"]["part"] == 2:
-                raise KeyboardInterrupt("killed")
-            return ts
-
     with pytest.raises(KeyboardInterrupt):
-        deliver(db, slack, sender=CrashAfterPart2(real.client))
+        deliver(db, slack, sender=crash_after_part_2(slack))
     parts_planned = len(digests(db)[0].blocks)
     assert parts_planned >= 3
     assert len(slack.posts) == 2
@@ -580,3 +585,70 @@ def test_unreachable_slack_is_a_clear_transient_failure(db: Db) -> None:
     assert outcome.status == "failed"
     assert "cannot reach Slack" in (outcome.error or "")
     assert deliveries(db) == [] and len(pending_keys(db)) == 3
+
+
+# --- unsettled digests never block, and are named --------------------------------------------
+
+
+def test_a_short_channel_id_is_read_back_as_it_was_posted_to(db: Db) -> None:
+    seed_basic(db)
+    with SlackServer(channels={"C1X": "ops"}) as server:
+        server.script("chat.postMessage", DROP)  # the reply is lost: history must be read
+        outcome = deliver(db, server, channel="C1X")
+        assert outcome.status == "sent", outcome.error
+        assert len(server.posts) == 1
+        assert server.calls("conversations.list") == []
+
+
+def test_an_unsettled_digest_is_named_and_later_digests_go_out(db: Db, slack: SlackServer) -> None:
+    seed_basic(db)
+    slack.script("chat.postMessage", DROP)
+    slack.fail_always("conversations.history", 500)
+    assert deliver(db, slack).status == "failed"
+    with session_scope(db.factory) as s:
+        add_article(s, title="Talent housing grants widened", topics=("talent",))
+
+    second = deliver(db, slack, now=NOW + timedelta(hours=1))
+
+    assert second.status == "sent", second.error
+    assert any(
+        note.startswith("digest 1 part 1 of 1 is unsettled: Slack's history cannot be read")
+        for note in second.notes
+    ), second.notes
+    assert len(slack.posts) == 2
+    later_text = json.dumps(slack.posts[1].blocks)
+    assert "Talent housing grants widened" in later_text and "Expo" not in later_text
+
+    slack.clear_failures()
+    third = deliver(db, slack, send_empty=False, now=NOW + timedelta(hours=2))
+    assert third.status == "nothing"
+    assert any("already posted" in note for note in third.notes)
+    assert [d.status for d in digests(db)] == ["sent", "sent"]
+    assert len(slack.posts) == 2
+
+
+def test_a_digest_left_by_a_killed_run_is_named_then_settled_at_once(
+    db: Db, slack: SlackServer
+) -> None:
+    seed_many(db, 150)
+    with pytest.raises(KeyboardInterrupt):
+        deliver(db, slack, sender=crash_after_part_2(slack))
+    parts = len(digests(db)[0].blocks)
+
+    # Its owner (this process) is alive: the digest is named, with when it is checked.
+    soon = deliver(db, slack, send_empty=False, now=NOW + timedelta(minutes=5))
+    assert soon.status == "nothing"
+    # Part 2 reached Slack but the database never heard: it is the one left unsettled.
+    assert soon.notes == (
+        f"digest 1 part 2 of {parts} is unsettled (posting): checking Slack history at 01:30 UTC",
+    )
+
+    # The owner was a run that died: no wait for the digest to go stale.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with session_scope(db.factory) as s:
+        s.execute(update(Digest).where(Digest.id == 1).values(pid=dead.pid))
+    settled = deliver(db, slack, now=NOW + timedelta(minutes=6))
+    assert settled.status == "sent", settled.error
+    assert any("part 3" in note and "never posted" in note for note in settled.notes)
+    assert Counter(d.status for d in deliveries(db)) == {"delivered": 150}

@@ -245,7 +245,8 @@ def test_slack_down_fails_the_run_keeps_the_data_then_the_next_run_delivers_once
 
     ok, metadata, reason = execute(settings, since=SINCE, until=UNTIL)
     assert not ok
-    assert reason.startswith("digest_default: ") and "HTTP 500" in reason
+    assert reason.startswith("cqmonitor: Slack delivery to default failed: ")
+    assert "HTTP 500" in reason
     assert "\n" not in reason
     db = stored(database_url)
     assert db["count"] == len(articles)  # everything crawled is stored all the same
@@ -253,12 +254,13 @@ def test_slack_down_fails_the_run_keeps_the_data_then_the_next_run_delivers_once
     assert [s for _, s, _ in db["digests"]] == ["failed"]
     assert slack.posts == []
 
-    # The command says so too: non-zero, one line naming the step.
+    # The command says so too: exit 4 (Slack refused), one line saying what failed.
     cli_env(monkeypatch, slack, tmp_path)
     capsys.readouterr()
-    assert cli_run(site, database_url) == 1
+    assert cli_run(site, database_url) == 4
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "digest_default" in err[0] and "HTTP 500" in err[0], err
+    assert len(err) == 1 and "Slack delivery to default failed" in err[0], err
+    assert "HTTP 500" in err[0], err
     assert stored(database_url)["deliveries"] == []
 
     # Slack is back, rate limiting the first post: the next run waits and delivers all, once.
@@ -345,7 +347,7 @@ def test_invalid_auth_fails_the_run_with_one_line_naming_the_token(
 
     cli_env(monkeypatch, slack, tmp_path, token="xoxb-revoked")
     capsys.readouterr()
-    assert cli_run(site, database_url) == 1
+    assert cli_run(site, database_url) == 4
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "SLACK_BOT_TOKEN" in err[0], err
 

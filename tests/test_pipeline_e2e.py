@@ -150,7 +150,7 @@ def test_an_edited_article_updates_its_row(
     database_url = f"sqlite:///{tmp_path / 'edit.db'}"
     with SiteServer(build_site(bundled)) as server:
         settings = settings_for(server, database_url, tmp_path, slack)
-        assert execute(settings, since=SINCE, until=UNTIL, digest=False)[0]
+        assert execute(settings, since=SINCE, until=UNTIL, digest=False).ok
         target = bundled[3]
         changed = [edited_copy(a) if a["id"] == target["id"] else a for a in bundled]
         server.set_pages(build_site(changed))

@@ -13,6 +13,7 @@ page. Keys given to the server may be decoded or percent-encoded; they are norma
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -90,6 +91,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: SiteServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout, a killed crawl) is no error of the server's.
+        if isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -204,6 +211,10 @@ class SiteServer:
         self.delays: dict[str, float] = dict(delays or {})
         # Decoded path -> absolute Location answered with 302 (e.g. off-site, for fault tests).
         self.redirects: dict[str, str] = {}
+        # A site that is down for every page: each request waits ``stall`` seconds, then is
+        # answered with ``outage`` (e.g. 503) when set.
+        self.outage: int | None = None
+        self.stall: float = 0.0
         self._pages: dict[str, Page] = {}
         if pages is None:
             from .data import load_bundled_articles
@@ -327,6 +338,8 @@ class SiteServer:
         return [target, with_query, raw_path, key]
 
     def _pause(self, target: str, key: str) -> None:
+        if self.stall:
+            time.sleep(self.stall)
         with self._lock:
             if not self.delays:
                 return
@@ -341,6 +354,8 @@ class SiteServer:
         self, target: str, key: str, query: str
     ) -> tuple[int, Page | None, dict[str, str]]:
         with self._lock:
+            if self.outage is not None:
+                return self.outage, None, {}
             for candidate in self._candidates(target, key, query):
                 statuses = self.faults.get(candidate)
                 if statuses:

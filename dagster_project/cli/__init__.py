@@ -1,94 +1,28 @@
-"""The ``cqmonitor`` command: run the pipeline, the demo, previews, evaluation, reclassification.
+"""The ``cqmonitor`` command: run the pipeline, the demo, previews, evaluation, reclassification,
+status and unlock.
 
 ``run`` and ``demo`` execute the project's Dagster assets in process (``execute``), with
-resources built from the one settings object.
+resources built from the one settings object. Every command runs through the one error surface
+(``surface.guarded``): a failure is one line on stderr and a documented exit code.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
 
-from pipelines.core.statuses import DeliveryOutcomeStatus
-from pipelines.settings import BUNDLED, SettingError, Settings
-
 from . import report
 from .commands import cmd_digest, cmd_evaluate, cmd_reclassify
-from .execute import digest_text, execute, summary_lines
-from .options import check_window, settings_from_args
+from .execute import RunOutcome, execute, summary_lines
+from .operate import cmd_status, cmd_unlock
+from .runs import cmd_demo, cmd_run
 from .subscriptions import cmd_subscriptions
+from .surface import guarded
 
-__all__ = ["execute", "main", "parser", "summary_lines"]
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    check_window(args.since, args.until)
-    settings = settings_from_args(args)
-    started = datetime.now(UTC)
-    ok, metadata, reason = execute(
-        settings,
-        since=args.since,
-        until=args.until,
-        digest=not args.no_digest,
-        log_level="INFO" if args.verbose else "CRITICAL",
-    )
-    wall = (datetime.now(UTC) - started).total_seconds()
-    for line in summary_lines(metadata, wall):
-        print(line)
-    previews = [m for m in metadata.values() if m.get("status") == DeliveryOutcomeStatus.PREVIEW]
-    for preview in previews:
-        if preview.get("text"):
-            print()
-            print(preview["text"])
-    if previews:
-        print(f"\n(Block Kit JSON: {Path(settings.data_dir)}/digest-preview*.json)")
-    if not ok:
-        print(f"cqmonitor run failed: {reason}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    data_dir = Path(args.data_dir)
-    database = data_dir / "demo.db"
-    # A demo starts from nothing, so that its preview shows the whole bundled copy.
-    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-        path.unlink(missing_ok=True)
-    shutil.rmtree(data_dir / "crawls", ignore_errors=True)
-    from crawlers.sitecopy import load_bundled_articles
-
-    # The bundled copy's own span: a partition range no longer than the data.
-    days = sorted(datetime.fromisoformat(a["published"]).date() for a in load_bundled_articles())
-    settings = replace(
-        Settings.from_env(env={}),
-        source_url=BUNDLED,
-        database_url=f"sqlite:///{database.resolve()}",
-        delay=0.0,
-        data_dir=str(data_dir),
-    ).validate()
-    print(f"cqmonitor demo: crawling the bundled copy of iChongqing into {database}")
-    started = datetime.now(UTC)
-    ok, metadata, reason = execute(
-        settings, since=days[0].isoformat(), until=days[-1].isoformat(), preview_only=True
-    )
-    wall = (datetime.now(UTC) - started).total_seconds()
-    for line in summary_lines(metadata, wall):
-        print(line)
-    if not ok:
-        print(f"cqmonitor demo failed: {reason}", file=sys.stderr)
-        return 1
-    print("\n--- digest preview (nothing is posted in the demo) ---\n")
-    print(digest_text(metadata))
-    print(f"\n(Block Kit JSON: {data_dir / 'digest-preview.json'})")
-    return 0
+__all__ = ["RunOutcome", "execute", "main", "parser", "summary_lines"]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -157,6 +91,14 @@ def parser() -> argparse.ArgumentParser:
         help="only articles classified by another taxonomy",
     )
     reclassify.set_defaults(func=cmd_reclassify)
+
+    status = sub.add_parser("status", help="the crawl lock, the last runs and crawls, digests")
+    db_options(status)
+    status.set_defaults(func=cmd_status)
+
+    unlock = sub.add_parser("unlock", help="clear the crawl lock by hand (crawl abandoned)")
+    db_options(unlock)
+    unlock.set_defaults(func=cmd_unlock)
     report.add_parser(sub)
     return top
 
@@ -165,14 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # backfill_policy is "beta" in Dagster 1.13: the notice means nothing to an operator.
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     args = parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except SettingError as exc:
-        print(f"cqmonitor: bad setting {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:
-        print(f"cqmonitor: {exc}", file=sys.stderr)
-        return 2
+    return guarded(args.func, args)
 
 
 if __name__ == "__main__":

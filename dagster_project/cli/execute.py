@@ -7,22 +7,27 @@ backfill); no window runs incrementally over every month.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipelines.core.instants import cst_day
+from pipelines.core.problems import Problem
 from pipelines.core.statuses import DeliveryOutcomeStatus
+from pipelines.interrupts import recording_signals
 from pipelines.settings import SettingError, Settings
-from pipelines.storage.crawls import last_successful_crawl
-from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
-from pipelines.window import parse_day
+from pipelines.storage.db import migrate
+from pipelines.window import WindowError, parse_day
 
 from ..areas import area_definitions
 from ..deliver import delivery_asset_name
-from ..errors import failure_reason
+from ..errors import failure_tracebacks, problem_from_events
 from ..partitions import FIRST_DAY, PARTITIONED_ASSETS, range_tags, scope_config
 from ..resources import build_resources
 
@@ -37,19 +42,53 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
     return {key: getattr(value, "value", value) for key, value in events[-1].metadata.items()}
 
 
-def check_database(settings: Settings) -> datetime | None:
-    """Migrate the database and return the start of the last successful crawl, if any."""
+def check_writable(directory: str, setting: str) -> None:
+    """Create ``directory`` if need be and prove a file can be written in it."""
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise SettingError(setting, f"cannot write in {Path(directory).resolve()}: {why}") from exc
+
+
+def check_database(settings: Settings) -> None:
+    """Migrate the database: one that cannot be used stops the run before it writes."""
     try:
         migrate(settings.database_url)
-        engine = make_engine(settings.database_url)
-        with session_scope(session_factory(engine)) as session:
-            last = last_successful_crawl(session)
-            started = last.started_at if last else None
-        engine.dispose()
     except SQLAlchemyError as exc:
         first = str(exc).strip().splitlines()[0]
         raise SettingError("CQMONITOR_DATABASE_URL", f"cannot use the database: {first}") from exc
-    return started
+
+
+def preflight(settings: Settings) -> None:
+    """What must hold before a run writes anything: writable directories, a usable database."""
+    check_writable(settings.data_dir, "CQMONITOR_DATA_DIR")
+    if Path(settings.crawl_dir).exists():
+        check_writable(settings.crawl_dir, "CQMONITOR_DATA_DIR")
+    check_database(settings)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """One pass of the graph: success, metadata per asset, and what failed (a Problem).
+
+    It unpacks as ``(ok, metadata, reason)``, the reason being the problem's one line.
+    """
+
+    ok: bool
+    metadata: dict[str, dict[str, Any]]
+    problem: Problem | None = None
+    # The full errors (with their stacks) of the failed steps, for the log file.
+    tracebacks: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        return self.problem.line if self.problem is not None else ""
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.ok, self.metadata, self.reason))
 
 
 def execute(
@@ -61,15 +100,16 @@ def execute(
     preview_only: bool = False,
     log_level: str = "CRITICAL",
     crawl_settings: dict[str, str] | None = None,
-) -> tuple[bool, dict[str, dict[str, Any]], str]:
-    """Materialize the asset graph once; return (success, metadata per asset, failure reason)."""
+    log_hint: str = "the log",
+) -> RunOutcome:
+    """Materialize the asset graph once (after :func:`preflight`)."""
     today = cst_day(datetime.now(UTC))
     first_day = date.fromisoformat(FIRST_DAY)
     first = parse_day(since, "--since")
     last = parse_day(until, "--until")
-    check_database(settings)
+    preflight(settings)
     if first is not None and first < first_day:
-        raise ValueError(f"--since {first} is before the first partition, {FIRST_DAY}")
+        raise WindowError(f"--since {first} is before the first partition, {FIRST_DAY}")
     if first is None:
         # Incremental: every month, so that an edit of an old article is stored in its month.
         tags, config = (
@@ -79,26 +119,33 @@ def execute(
     else:
         last = min(last or today, today)
         if last < first:
-            raise ValueError(f"--until {last} is before --since {first}")
+            raise WindowError(f"--until {last} is before --since {first}")
         tags = range_tags(first, last)
         config = scope_config(incremental=False, since=first, until=last)
     subscriptions = settings.subscriptions()
     deliveries = [delivery_asset_name(s) for s in subscriptions] if digest else []
     selection = [*PARTITIONED_ASSETS, *deliveries]
     definitions = area_definitions(subscriptions)
-    result = dg.materialize(
-        [*(definitions.assets or []), *(definitions.asset_checks or [])],
-        selection=selection,
-        resources=build_resources(
-            settings, preview_only=preview_only, crawl_settings=crawl_settings
-        ),
-        run_config={**config, "loggers": {"console": {"config": {"log_level": log_level}}}},
-        tags=tags,
-        raise_on_error=False,
-    )
+    with recording_signals() as last_signal:
+        result = dg.materialize(
+            [*(definitions.assets or []), *(definitions.asset_checks or [])],
+            selection=selection,
+            resources=build_resources(
+                settings, preview_only=preview_only, crawl_settings=crawl_settings
+            ),
+            run_config={**config, "loggers": {"console": {"config": {"log_level": log_level}}}},
+            tags=tags,
+            raise_on_error=False,
+        )
+        signal_name = last_signal()
     metadata = {name: _metadata(result, name) for name in selection}
-    reason = "" if result.success else failure_reason(list(result.all_events))
-    return result.success, metadata, reason
+    if result.success:
+        return RunOutcome(True, metadata)
+    events = list(result.all_events)
+    problem = problem_from_events(events, log_hint=log_hint, signal_name=signal_name) or Problem(
+        "run", "the run failed", f"see {log_hint}"
+    )
+    return RunOutcome(False, metadata, problem, failure_tracebacks(events))
 
 
 def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]:
@@ -142,6 +189,8 @@ def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]
             f"{delivery.get('articles', 0)} other articles, "
             f"{delivery.get('messages', 0)} message(s)"
         )
+        # An unsettled earlier digest, and what became of one: said, never silent.
+        lines += [f"digest{who}: {note}" for note in delivery.get("notes", [])]
     return lines
 
 

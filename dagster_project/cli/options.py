@@ -6,7 +6,7 @@ import argparse
 
 from pipelines.settings import Settings
 from pipelines.subscriptions import Subscription
-from pipelines.window import parse_day
+from pipelines.window import WindowError, parse_day
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -21,9 +21,9 @@ def check_window(since: str | None, until: str | None) -> None:
     first = parse_day(since, "--since")
     last = parse_day(until, "--until")
     if last and not first:
-        raise ValueError("--until needs --since")
+        raise WindowError("--until needs --since")
     if first and last and last < first:
-        raise ValueError(f"--until {last} is before --since {first}")
+        raise WindowError(f"--until {last} is before --since {first}")
 
 
 def pick_subscription(settings: Settings, name: str | None) -> Subscription:

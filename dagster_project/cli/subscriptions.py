@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from pipelines.delivery import pending_counts
 from pipelines.digest import DigestLabels
+from pipelines.settings import Settings
 from pipelines.storage.db import make_engine, migrate, session_factory
 from pipelines.subscriptions import Subscription
 
@@ -28,20 +31,25 @@ def describe(subscription: Subscription) -> str:
     )
 
 
-def cmd_subscriptions(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
+def pending_lines(settings: Settings, factory: sessionmaker[Session]) -> list[str]:
+    """Each subscription and what is pending for it, two lines each."""
     labels = DigestLabels.from_taxonomy(settings.taxonomy())
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    factory = session_factory(engine)
-    source = settings.subscriptions_path or "no CQMONITOR_SUBSCRIPTIONS: the default"
-    print(f"subscriptions ({source}):")
+    lines = []
     for subscription in settings.subscriptions():
         counts = pending_counts(
             factory, subscription=subscription, now=datetime.now(UTC), labels=labels
         )
         pending = ", ".join(f"{n} {kind}(s)" for kind, n in sorted(counts.items())) or "nothing"
-        print(f"- {describe(subscription)}")
-        print(f"    pending: {pending}")
+        lines += [f"- {describe(subscription)}", f"    pending: {pending}"]
+    return lines
+
+
+def cmd_subscriptions(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    source = settings.subscriptions_path or "no CQMONITOR_SUBSCRIPTIONS: the default"
+    print(f"subscriptions ({source}):")
+    print("\n".join(pending_lines(settings, session_factory(engine))))
     engine.dispose()
     return 0

@@ -1,6 +1,11 @@
-"""The crawl: ``raw_articles`` runs the ichongqing spider in its own process."""
+"""The crawl: ``raw_articles`` runs the ichongqing spider in its own process.
 
-from datetime import UTC, datetime, timedelta
+It holds the crawl lock (``pipelines.storage.lock``) for the length of the crawl: claimed at
+the start (a stale lock is taken over), kept alive by a heartbeat, and released on every way
+out, marked ``crawled``, ``failed`` or ``interrupted`` (``pipelines.lease``).
+"""
+
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -8,22 +13,19 @@ import dagster as dg
 
 from crawlers.runner import CrawlError
 from pipelines.core import stats as keys
+from pipelines.core.problems import Problem
+from pipelines.interrupts import recording_signals
+from pipelines.lease import CrawlLease, LeaseLost
 from pipelines.monitoring import requests_by_status
-from pipelines.storage.crawls import (
-    last_successful_crawl,
-    mark_crawl_failed,
-    mark_crawled,
-    running_crawl,
-    start_crawl_run,
-)
+from pipelines.storage.crawls import last_successful_crawl
 from pipelines.storage.ingest import crawl_state
+from pipelines.storage.lock import CrawlBusy, Owner, claim_crawl
 from pipelines.window import CrawlWindow, crawl_window
 
+from ..errors import RERUN, problem_failure
 from ..partitions import RunScope, ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, SourceSiteResource
 
-# A crawl still marked running after this long died without saying so.
-STALE_CRAWL = timedelta(hours=3)
 CRAWL_POOL = "cqmonitor_crawl"
 
 
@@ -57,49 +59,56 @@ def raw_articles(
     """Articles fetched from iChongqing by the Scrapy spider, as JSON Lines."""
     scope = run_scope(context, config)
     now = datetime.now(UTC)
+    me = Owner.current()
     with database.session() as session:
+        last = last_successful_crawl(session)
+    window = _window(scope, last.started_at if last else None, now)
+    try:
         # One crawl at a time, whatever the Dagster instance's pools say: two crawls would
         # read the same state and race on the same rows.
-        running = running_crawl(session, now=now, stale_after=STALE_CRAWL)
-        if running is not None:
-            since = f"{running.started_at:%Y-%m-%d %H:%M} UTC"
-            raise dg.Failure(
-                description=f"crawl {running.id} is still running (since {since}): one at a time"
+        with database.session() as session:
+            run, notes = claim_crawl(
+                session,
+                me=me,
+                source_url=source_site.url,
+                since=window.since.isoformat(),
+                until=window.until.isoformat() if window.until else None,
+                now=now,
+                dagster_run_id=context.run.run_id,
             )
-        last = last_successful_crawl(session)
-        window = _window(scope, last.started_at if last else None, now)
-        state = crawl_state(session)
-        crawl_id = start_crawl_run(
-            session,
-            source_url=source_site.url,
-            since=window.since.isoformat(),
-            until=window.until.isoformat() if window.until else None,
-            now=now,
-        ).id
+            crawl_id = run.id
+    except CrawlBusy as exc:
+        raise problem_failure(
+            Problem("crawl", str(exc), "wait for it to end, or `cqmonitor unlock` if it is stuck")
+        ) from exc
+    for note in notes:
+        context.log.warning(note)
     context.log.info(f"crawl {crawl_id}: {window.describe()} from {source_site.base_url}")
     try:
-        result = source_site.crawl(
-            run_dir=Path(source_site.work_dir).resolve() / f"run-{crawl_id:06d}",
-            since=window.since,
-            until=window.until,
-            backfill=window.backfill,
-            changed_since=window.changed_since,
-            state=state,
-            log=lambda line: context.log.info(f"[scrapy] {line}"),
-            feed_only=scope.feed_only,
-        )
-    except CrawlError as exc:
-        with database.session() as session:
-            mark_crawl_failed(session, crawl_id, str(exc), now=datetime.now(UTC))
-        raise dg.Failure(description=f"the crawl failed: {exc}") from exc
-    with database.session() as session:
-        mark_crawled(
-            session,
-            crawl_id,
-            stats=result.stats,
-            items_path=str(result.items_path),
-            requests=int(result.stats.get(keys.REQUEST_COUNT, 0)),
-        )
+        with (
+            recording_signals() as last_signal,
+            CrawlLease(database.factory, crawl_id, me, last_signal=last_signal) as lease,
+        ):
+            with database.session() as session:
+                state = crawl_state(session)
+            result = source_site.crawl(
+                run_dir=Path(source_site.work_dir).resolve() / f"run-{crawl_id:06d}",
+                since=window.since,
+                until=window.until,
+                backfill=window.backfill,
+                changed_since=window.changed_since,
+                state=state,
+                log=lambda line: context.log.info(f"[scrapy] {line}"),
+                feed_only=scope.feed_only,
+                cancel=lease.cancelled,
+            )
+            lease.crawled(
+                stats=result.stats,
+                items_path=str(result.items_path),
+                requests=int(result.stats.get(keys.REQUEST_COUNT, 0)),
+            )
+    except (CrawlError, LeaseLost) as exc:
+        raise problem_failure(Problem(f"crawl {crawl_id}", str(exc), RERUN)) from exc
     return dg.MaterializeResult(
         metadata={
             "crawl_run_id": crawl_id,

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from pipelines.core.problems import ExitCode, Problem
 from pipelines.core.statuses import DeliveryOutcomeStatus
 from pipelines.delivery import DeliveryOutcome, deliver_alerts, deliver_digest
 from pipelines.digest import DigestLabels
 from pipelines.subscriptions import DEFAULT_NAME, Subscription
 
+from ..errors import problem_failure
 from ..resources import DatabaseResource, SlackResource, TaxonomyResource
 
 UPSTREAM = ["article_topics", "events"]
@@ -27,6 +29,7 @@ def outcome_metadata(outcome: DeliveryOutcome, subscription: Subscription) -> di
         "events": outcome.events,
         "articles": outcome.articles,
         "messages": outcome.messages,
+        "notes": dg.MetadataValue.json(list(outcome.notes)),
         "text": dg.MetadataValue.text(outcome.text),
         "preview": dg.MetadataValue.md(f"```\n{outcome.text[:4000]}\n```" if outcome.text else "-"),
     }
@@ -44,9 +47,13 @@ def _report(
     for note in outcome.notes:
         context.log.info(note)
     if outcome.status == DeliveryOutcomeStatus.FAILED:
-        raise dg.Failure(
-            description=f"{subscription.name}: not delivered: {outcome.error}", metadata=metadata
+        problem = Problem(
+            f"Slack delivery to {subscription.name} failed",
+            outcome.error or "failed",
+            f"fix {outcome.setting} and run again" if outcome.setting else "run again later",
+            ExitCode.SLACK_REFUSED,
         )
+        raise problem_failure(problem, metadata)
     if outcome.status == DeliveryOutcomeStatus.PREVIEW:
         context.log.info(f"no SLACK_BOT_TOKEN: {subscription.name} previewed, nothing posted")
     return dg.MaterializeResult(metadata=metadata)

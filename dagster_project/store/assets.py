@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from pipelines.core import stats as keys
 from pipelines.core.items import CrawlItem, item_from_record
+from pipelines.core.problems import ExitCode, Problem
+from pipelines.core.statuses import SITE_DOWN
 from pipelines.monitoring import (
     CrawlHealth,
     assess_crawl,
@@ -26,10 +28,12 @@ from pipelines.monitoring import (
 )
 from pipelines.slack import SlackDeliveryError
 from pipelines.storage.crawls import crawls_to_store, previous_reading_crawl, record_stored
+from pipelines.storage.db import begin_exclusive
 from pipelines.storage.ingest import apply_crawl_items
 from pipelines.storage.models import Article, CrawlRun
 from pipelines.storage.queries import count_rows, newest_titles
 
+from ..errors import problem_failure
 from ..partitions import ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, SlackResource
 
@@ -40,6 +44,18 @@ def _items(path: str) -> list[CrawlItem]:
         return []
     with file.open(encoding="utf-8") as handle:
         return [item_from_record(json.loads(line)) for line in handle if line.strip()]
+
+
+def crawl_problem(source_url: str, health: CrawlHealth) -> Problem:
+    """What a judged crawl's problems tell the user: the site is down (exit 3), or its pages
+    cannot be read (exit 1)."""
+    down = health.status in SITE_DOWN
+    return Problem(
+        f"crawl of {source_url}",
+        "; ".join(health.problems),
+        health.advice or "look at the crawl log",
+        ExitCode.SOURCE_DOWN if down else ExitCode.FAILURE,
+    )
 
 
 def _alert_drift(
@@ -87,11 +103,13 @@ def articles(
     dropped: Counter[str] = Counter()
     coverage: dict[str, float] = {}
     problems: list[str] = []
+    problem: Problem | None = None
     warnings: list[str] = []
     field_paths: dict[str, dict[str, float]] = {}
     drift_alert = "none"
     changed: list[int] = []
     with database.session() as session:
+        begin_exclusive(session)
         # Every crawl not yet stored: this run's, and any whose store step failed earlier.
         pending = crawls_to_store(session)
         for run in pending:
@@ -133,6 +151,8 @@ def articles(
             field_paths = health.field_paths or field_paths
             drift_alert = alert if alert != "none" else drift_alert
             problems += health.problems
+            if health.problems:
+                problem = crawl_problem(run.source_url, health)
             warnings += health.warnings
             for warning in health.warnings:
                 context.log.warning(f"crawl {run.id}: {warning}")
@@ -158,9 +178,7 @@ def articles(
             f"{totals['outside_span']} crawled article(s) published outside {scope.describe()} "
             "left unstored: a run of their days stores them"
         )
-    if problems:
+    if problem is not None:
         # The rows are stored; the run is flagged so that an operator looks at the site.
-        raise dg.Failure(
-            description="crawl flagged as failed: " + "; ".join(problems), metadata=metadata
-        )
+        raise problem_failure(problem, metadata)
     return dg.MaterializeResult(metadata=metadata)

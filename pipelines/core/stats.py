@@ -12,6 +12,19 @@ RESPONSE_STATUS_PREFIX = "downloader/response_status_count/"
 RETRY_COUNT = "retry/count"
 FINISH_REASON = "finish_reason"
 ROBOTS_CACHED = "robotstxt/cached"
+ROBOTS_FORBIDDEN = "robotstxt/forbidden"
+
+# What the site did with each request sent, retries included (crawlers.outcome):
+# answered (any status below 500 but 429), a server error per status, or no answer per cause.
+OUTCOME_ANSWERED = "outcome/answered"
+OUTCOME_SERVER_ERROR_PREFIX = "outcome/server_error/"
+OUTCOME_UNREACHABLE_PREFIX = "outcome/unreachable/"
+# Pages that got no usable answer since the last answer, and why the last one failed:
+# a site that went down mid-crawl ends with a long run of them.
+OUTCOME_TRAILING_FAILURES = "outcome/trailing_failures"
+OUTCOME_TRAILING_CAUSE = "outcome/trailing_cause"
+# The finish reason of a crawl the outcome middleware stopped because the site is down.
+FINISH_SITE_DOWN = "site_down"
 
 # Discovery: where article links came from.
 FEED_ENTRIES = "discovery/feed_entries"
@@ -83,6 +96,15 @@ def failed_http(status: int) -> str:
 
 def error(kind: str) -> str:
     return f"{ERRORS_PREFIX}{kind}"
+
+
+def server_error(status: int) -> str:
+    return f"{OUTCOME_SERVER_ERROR_PREFIX}{status}"
+
+
+def unreachable(cause: str) -> str:
+    """Requests that got no answer, by cause (``refused``, ``dns``, ``timeout`` ...)."""
+    return f"{OUTCOME_UNREACHABLE_PREFIX}{cause}"
 
 
 def coverage(field: str) -> str:

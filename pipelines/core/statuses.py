@@ -10,12 +10,50 @@ from enum import StrEnum
 
 
 class CrawlStatus(StrEnum):
-    """A ``crawl_runs`` row: running -> crawled (output on disk) -> success | failed."""
+    """A ``crawl_runs`` row: running -> crawled (output on disk) -> success or a judged failure.
+
+    A crawl that never reached ``crawled`` ends ``failed`` (an error), ``interrupted`` (a signal,
+    Ctrl-C) or ``abandoned`` (its owner vanished and a later run took the lock over, or an
+    operator ran ``cqmonitor unlock``). A stored crawl is judged: ``success``, or what went wrong
+    at the site: ``unreachable`` (refused, DNS, timeout), ``server_error`` (every request 5xx),
+    ``robots_denied`` (robots.txt forbids the pages), ``markup_changed`` (pages not readable).
+    """
 
     RUNNING = "running"
     CRAWLED = "crawled"
     SUCCESS = "success"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    ABANDONED = "abandoned"
+    UNREACHABLE = "unreachable"
+    SERVER_ERROR = "server_error"
+    ROBOTS_DENIED = "robots_denied"
+    MARKUP_CHANGED = "markup_changed"
+
+
+# The site could not be crawled at all, or stopped answering: exit code 3, not "markup".
+SITE_DOWN = (CrawlStatus.UNREACHABLE, CrawlStatus.SERVER_ERROR, CrawlStatus.ROBOTS_DENIED)
+# A crawl whose output was stored and judged.
+JUDGED_CRAWL = (CrawlStatus.SUCCESS, CrawlStatus.FAILED, CrawlStatus.MARKUP_CHANGED, *SITE_DOWN)
+
+
+class OutageCause(StrEnum):
+    """Why a request got no usable answer from the site, as the crawl's stats name it."""
+
+    REFUSED = "refused"
+    DNS = "dns"
+    TIMEOUT = "timeout"
+    CONNECTION_LOST = "connection_lost"
+    SERVER_ERROR = "server_error"
+
+
+class RunStatus(StrEnum):
+    """A ``pipeline_runs`` row: one ``cqmonitor run`` or ``demo``, from start to exit."""
+
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
 
 
 class DigestStatus(StrEnum):

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipelines.core.owner import Owner
 from pipelines.core.statuses import DigestItemType, DigestStatus
 from pipelines.digest import DigestMessage
 from pipelines.storage.db import session_scope
@@ -79,7 +80,11 @@ def _claim_once(
         if not plan.items and not plan.post_empty:
             return None
         digest = new_digest(
-            session, subscription=subscription.name, channel=subscription.channel, now=now
+            session,
+            subscription=subscription.name,
+            channel=subscription.channel,
+            now=now,
+            owner=Owner.current(),
         )
         claimed = claim_items(session, digest.id, subscription.name, plan.items, now)
         if plan.items and not claimed:

@@ -120,10 +120,7 @@ def _deliver(
     channel = subscription.channel
     if not channel:
         return failed(f"{CHANNEL_SETTING} is not set: no channel to post to", CHANNEL_SETTING)
-    try:
-        notes = recover(factory, sender, subscription, now, stale_after)
-    except SlackDeliveryError as exc:
-        return failed(f"checking an unsettled earlier digest: {exc}", exc.setting)
+    notes = recover(factory, sender, subscription, now, stale_after)
     for note in notes:
         log.info("%s", note)
     taken = claim(factory, subscription=subscription, now=now, plan_for=plan_for)

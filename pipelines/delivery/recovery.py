@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipelines.core.owner import Owner
 from pipelines.core.statuses import DigestStatus
-from pipelines.slack import SlackSender
+from pipelines.slack import SlackDeliveryError, SlackSender
 from pipelines.storage.db import session_scope
 from pipelines.storage.ledger import (
     finish_digest,
@@ -63,25 +64,54 @@ def recover(
     now: datetime,
     stale_after: timedelta,
 ) -> list[str]:
-    """Settle digests a previous run left unsettled; returns notes on what was found."""
+    """Settle digests a previous run left unsettled; returns notes on what was found.
+
+    Never holds later digests back: a digest whose owner may still be posting, or whose Slack
+    history cannot be read now, keeps its claims (so its items are not posted twice) and is
+    named in a note, and the run goes on with everything else.
+    """
     with session_scope(factory) as session:
-        candidates = unsettled_digests(session, subscription.name, subscription.channel)
+        candidates = [
+            (d.id, d.status, d.error, d.created_at, d.host, d.pid)
+            for d in unsettled_digests(session, subscription.name, subscription.channel)
+        ]
     notes: list[str] = []
-    for digest_id, status, error, created_at in candidates:
+    for digest_id, status, error, created_at, host, pid in candidates:
         ended = status == DigestStatus.POSTING and error is not None
-        if not ended and created_at > now - stale_after:
-            continue  # possibly a run in progress right now
+        owner_gone = bool(host and pid and Owner(host, pid).gone())
+        if not ended and not owner_gone and created_at > now - stale_after:
+            # Possibly a run posting it right now.
+            when = created_at + stale_after
+            notes.append(
+                f"{_unsettled(factory, digest_id)} is unsettled ({status}): checking Slack "
+                f"history at {when:%H:%M} UTC"
+            )
+            continue
         with session_scope(factory) as session:
             took = take_over_digest(session, digest_id, status)
         if not took:
             continue  # another run took it over first
         try:
             notes.append(_recover_one(factory, sender, subscription.channel, digest_id, now))
+        except SlackDeliveryError as exc:
+            # Leave it for the next run, as it was; the digests after it go out meanwhile.
+            finish(factory, digest_id, status=DigestStatus(status), error=error, now=None)
+            notes.append(
+                f"{_unsettled(factory, digest_id)} is unsettled: Slack's history cannot be read "
+                f"({exc}); its items stay held and the next run checks again"
+            )
         except BaseException:
-            # Leave it for the next run, as it was.
             finish(factory, digest_id, status=DigestStatus(status), error=error, now=None)
             raise
     return notes
+
+
+def _unsettled(factory: sessionmaker[Session], digest_id: int) -> str:
+    """'digest 12 part 2 of 3': the first part Slack has not confirmed."""
+    with session_scope(factory) as session:
+        parts, posted = posted_parts(session, digest_id)
+    total = max(len(parts), 1)
+    return f"digest {digest_id} part {min(len(posted) + 1, total)} of {total}"
 
 
 def _recover_one(

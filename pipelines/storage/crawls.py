@@ -1,61 +1,30 @@
-"""Bookkeeping of crawls in ``crawl_runs``: one at a time, their outcome, what awaits storing."""
+"""Bookkeeping of crawls in ``crawl_runs``: their outcome, what awaits storing, the latest ones.
+
+The lock on the running crawl (claim, heartbeat, end) is ``pipelines.storage.lock``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipelines.core import stats as keys
-from pipelines.core.statuses import CrawlStatus
+from pipelines.core.statuses import JUDGED_CRAWL, CrawlStatus
 from pipelines.storage.models import CrawlRun
 
 
-def running_crawl(session: Session, *, now: datetime, stale_after: timedelta) -> CrawlRun | None:
-    """A crawl marked running that started less than ``stale_after`` ago, if any."""
-    return session.scalars(
-        select(CrawlRun).where(
-            CrawlRun.status == CrawlStatus.RUNNING, CrawlRun.started_at > now - stale_after
-        )
-    ).first()
-
-
-def start_crawl_run(
-    session: Session, *, source_url: str, since: str | None, until: str | None, now: datetime
-) -> CrawlRun:
-    run = CrawlRun(source_url=source_url, since=since, until=until, started_at=now)
-    session.add(run)
-    session.flush()
-    return run
-
-
-def mark_crawl_failed(session: Session, crawl_id: int, message: str, *, now: datetime) -> None:
-    run = session.get(CrawlRun, crawl_id)
-    if run is not None:
-        run.status = CrawlStatus.FAILED
-        run.finished_at = now
-        run.message = message
-
-
-def mark_crawled(
-    session: Session, crawl_id: int, *, stats: Mapping[str, Any], items_path: str, requests: int
-) -> None:
-    """Crawled, not yet stored; this also releases the one-crawl-at-a-time lock."""
-    run = session.get(CrawlRun, crawl_id)
-    if run is not None:
-        run.status = CrawlStatus.CRAWLED
-        run.stats = dict(stats)
-        run.items_path = items_path
-        run.requests = requests
-
-
 def crawls_to_store(session: Session) -> list[CrawlRun]:
-    """Crawls whose output is on disk and not yet stored, oldest first."""
-    query = select(CrawlRun).where(CrawlRun.status == CrawlStatus.CRAWLED)
-    return list(session.scalars(query.order_by(CrawlRun.id)))
+    """Crawls whose output is on disk and not yet stored, oldest first, locked for this
+    transaction: two runs storing at once never store the same crawl twice (PostgreSQL skips
+    the rows another run holds; SQLite has one writer at a time)."""
+    query = select(CrawlRun).where(CrawlRun.status == CrawlStatus.CRAWLED).order_by(CrawlRun.id)
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
 
 
 def last_successful_crawl(session: Session) -> CrawlRun | None:
@@ -67,11 +36,9 @@ def last_successful_crawl(session: Session) -> CrawlRun | None:
 
 
 def latest_judged_crawl(session: Session) -> CrawlRun | None:
-    """The newest crawl whose output was stored and judged (success or failed)."""
+    """The newest crawl whose output was stored and judged (success or what went wrong)."""
     return session.scalars(
-        select(CrawlRun)
-        .where(CrawlRun.status.in_((CrawlStatus.SUCCESS, CrawlStatus.FAILED)))
-        .order_by(CrawlRun.id.desc())
+        select(CrawlRun).where(CrawlRun.status.in_(JUDGED_CRAWL)).order_by(CrawlRun.id.desc())
     ).first()
 
 
@@ -84,7 +51,7 @@ def previous_reading_crawl(
         select(CrawlRun)
         .where(
             CrawlRun.id < before,
-            CrawlRun.status.in_((CrawlStatus.SUCCESS, CrawlStatus.FAILED)),
+            CrawlRun.status.in_(JUDGED_CRAWL),
         )
         .order_by(CrawlRun.id.desc())
         .limit(look_back)
@@ -119,3 +86,8 @@ def record_stored(
     run.stats = {**(run.stats or {}), **extra_stats}
     run.status = status
     run.message = message
+
+
+def latest_crawls(session: Session, limit: int = 5) -> list[CrawlRun]:
+    """The newest crawls, newest first, whatever their status."""
+    return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))

@@ -6,6 +6,7 @@ database to the newest revision and is safe to call on every run.
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,10 +14,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -61,6 +63,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = check_database_url(url)
     _ensure_sqlite_dir(url)
+    # A pooled connection whose server end was closed (a restarted or failed-over PostgreSQL,
+    # an administrator's pg_terminate_backend) is replaced, not handed out to fail.
+    kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, future=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -75,10 +80,49 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+@contextmanager
+def _one_migrator(url: str) -> Iterator[None]:
+    """Let one process at a time migrate the database at ``url``.
+
+    Two runs started together on a new database would both create its tables (and one fail on
+    "already exists"). The second waits here, then finds the schema current. PostgreSQL: a
+    session advisory lock per schema; SQLite: a lock file beside the database.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            yield
+            return
+        lock_path = Path(f"{Path(parsed.database).expanduser()}.migrate-lock")
+        with lock_path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    engine = create_engine(url, poolclass=NullPool)
+    key = text("SELECT hashtext('cqmonitor migrate ' || current_schema())")
+    try:
+        with engine.connect() as conn:
+            lock_key = conn.execute(key).scalar_one()
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_key})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key})
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
 def migrate(url: str, revision: str = "head") -> None:
     """Upgrade the database at ``url`` to ``revision`` (creating the tables on first use)."""
-    _ensure_sqlite_dir(check_database_url(url))
-    command.upgrade(alembic_config(url), revision)
+    url = check_database_url(url)
+    _ensure_sqlite_dir(url)
+    with _one_migrator(url):
+        command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
@@ -87,6 +131,18 @@ def downgrade(url: str, revision: str = "base") -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, future=True)
+
+
+def begin_exclusive(session: Session) -> None:
+    """On SQLite, take the write lock now (``BEGIN IMMEDIATE``), before this transaction reads
+    what it will change: a second writer waits for it, then reads what it committed. Call first
+    in a fresh transaction. PostgreSQL needs no such step (row locks and advisory locks)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    dbapi = session.connection().connection.dbapi_connection
+    # Already writing (a caller's earlier statement began the transaction): it holds the lock.
+    if not getattr(dbapi, "in_transaction", False):
+        session.execute(text("BEGIN IMMEDIATE"))
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import Session
 
+from pipelines.core.owner import Owner
 from pipelines.core.statuses import (
     UNSETTLED_DIGEST,
     DeliveryStatus,
@@ -99,9 +100,16 @@ def claimed_keys(
     return {key: ts for key, ts in rows}
 
 
-def new_digest(session: Session, *, subscription: str, channel: str, now: datetime) -> Digest:
+def new_digest(
+    session: Session, *, subscription: str, channel: str, now: datetime, owner: Owner | None = None
+) -> Digest:
     digest = Digest(
-        created_at=now, status=DigestStatus.PENDING, channel=channel, subscription=subscription
+        created_at=now,
+        status=DigestStatus.PENDING,
+        channel=channel,
+        subscription=subscription,
+        host=owner.host if owner else None,
+        pid=owner.pid if owner else None,
     )
     session.add(digest)
     session.flush()
@@ -197,20 +205,16 @@ def finish_digest(
 
 
 def unsettled_digests(
-    session: Session, subscription: str, channel: str
-) -> list[tuple[int, str, str | None, datetime]]:
-    """(id, status, error, created_at) of the subscription's digests to ``channel`` not known
-    sent or failed."""
-    return [
-        (d.id, d.status, d.error, d.created_at)
-        for d in session.scalars(
-            select(Digest).where(
-                Digest.status.in_(UNSETTLED_DIGEST),
-                Digest.subscription == subscription,
-                Digest.channel == channel,
-            )
-        )
-    ]
+    session: Session, subscription: str | None = None, channel: str | None = None
+) -> list[Digest]:
+    """Digests not known sent or failed (pending, posting, recovering), oldest first: all of
+    them, or the subscription's to ``channel``."""
+    query = select(Digest).where(Digest.status.in_(UNSETTLED_DIGEST))
+    if subscription is not None:
+        query = query.where(Digest.subscription == subscription)
+    if channel is not None:
+        query = query.where(Digest.channel == channel)
+    return list(session.scalars(query.order_by(Digest.id)))
 
 
 def posted_parts(session: Session, digest_id: int) -> tuple[list[dict[str, Any]], list[str]]:

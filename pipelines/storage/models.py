@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -162,12 +163,23 @@ class Event(Base):
 
 
 class CrawlRun(Base):
-    """One crawl: its window, outcome and Scrapy stats.
+    """One crawl: its window, owner, outcome and Scrapy stats (statuses: ``CrawlStatus``).
 
-    ``status``: running -> crawled (output on disk) -> success | failed (stored; judged).
+    The row whose status is ``running`` is the crawl lock: the partial unique index allows one
+    such row at a time on SQLite and PostgreSQL alike, and its owner (host, pid) keeps
+    ``heartbeat_at`` fresh while it crawls (``pipelines.storage.lock``).
     """
 
     __tablename__ = "crawl_runs"
+    __table_args__ = (
+        Index(
+            "uq_crawl_runs_running",  # pipelines.storage.lock.RUNNING_INDEX
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -186,6 +198,30 @@ class CrawlRun(Base):
     message: Mapped[str | None] = mapped_column(Text)
     # The crawl's JSON Lines output, until the ``articles`` step has stored it.
     items_path: Mapped[str | None] = mapped_column(Text)
+    # Who holds the lock while it runs, and when it last said it is alive.
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None]
+    heartbeat_at: Mapped[datetime | None]
+    dagster_run_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class PipelineRun(Base):
+    """One ``cqmonitor run`` (or ``demo``): when, by whom, and how it ended (``RunStatus``).
+
+    A run killed outright stays ``running``; ``cqmonitor status`` tells it by its gone pid.
+    """
+
+    __tablename__ = "pipeline_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    command: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    exit_code: Mapped[int | None]
+    message: Mapped[str | None] = mapped_column(Text)
 
 
 class SourceDocument(Base):
@@ -231,6 +267,9 @@ class Digest(Base):
     blocks: Mapped[list[Any]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    # The run posting it: a digest whose owner is gone is settled at once, not after a wait.
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None]
 
 
 class Delivery(Base):
