@@ -117,7 +117,7 @@ def test_the_drift_alert_goes_out_once_not_every_run(
 ) -> None:
     database_url = f"sqlite:///{tmp_path / 'once.db'}"
     settings = loopback_settings(redesigned.url, database_url, tmp_path / "data", slack)
-    assert execute(settings, since=SINCE, until=UNTIL, digest=False)[0]
+    assert execute(settings, since=SINCE, until=UNTIL, digest=False).ok
     assert len(drift_alerts(slack)) == 1
     # Nothing new: no page read, nothing said about the markup.
     ok, metadata, reason = execute(settings, since=SINCE, until=UNTIL, digest=False)
