@@ -207,12 +207,13 @@ def digest_text(metadata: dict[str, dict[str, Any]]) -> str:
 def execute_poll(settings: Settings, *, log_level: str = "CRITICAL") -> dg.ExecuteInProcessResult:
     """One tick of the instant alert job in process: a feed-only incremental crawl over every
     month, then each instant subscription's alerts (what the 15-minute schedule runs)."""
-    subscriptions = [s for s in settings.subscriptions() if s.instant]
-    definitions = area_definitions(settings.subscriptions())
+    subscriptions = settings.subscriptions()
+    instant = [s for s in subscriptions if s.instant]
+    definitions = area_definitions(subscriptions)
     today = cst_day(datetime.now(UTC))
     return dg.materialize(
         [*(definitions.assets or []), *(definitions.asset_checks or [])],
-        selection=[*PARTITIONED_ASSETS, *(delivery_asset_name(s) for s in subscriptions)],
+        selection=[*PARTITIONED_ASSETS, *(delivery_asset_name(s) for s in instant)],
         resources=build_resources(settings),
         run_config={
             **scope_config(incremental=True, since=None, until=None, feed_only=True),
