@@ -104,3 +104,13 @@ class ItemKind(StrEnum):
     SEEN = "seen"
     FAILURE = "failure"
     SOURCE = "source"
+
+
+class EventStatus(StrEnum):
+    """Where an event stands, as far as the text says (``None`` where it says nothing)."""
+
+    ANNOUNCED = "announced"  # "will be held", "is scheduled"
+    UNDER_WAY = "under_way"  # "is being held", "opened on Thursday" (and runs on)
+    HELD = "held"  # "was held", "concluded", "closed"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"

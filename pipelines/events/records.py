@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from pipelines.core.statuses import EventStatus
 from pipelines.events.sentences import Sentence
 from pipelines.taxonomy import EventShape
 
@@ -26,6 +27,12 @@ class ExtractedEvent:
     proposers: tuple[str, ...]
     summary: str  # the sentence that introduced it
     evidence: str  # why it was accepted: the model's probability, the cues that fired, the sentence
+    # Filled by the slot readers where the text ties them to this event; empty otherwise.
+    venue: str | None = None  # "Yuelai International Convention Center"
+    city: str | None = None  # city or district: "Liangjiang New Area", "Chongqing"
+    status: EventStatus | None = None
+    parent: str | None = None  # the umbrella event's name, for a sub-event ("a session of the X")
+    proposer_roles: tuple[str, ...] = ()  # one per proposer: "CPPCC member", "NPC deputy", ""
 
 
 class Form:
