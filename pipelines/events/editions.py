@@ -12,8 +12,9 @@ An event's identity is its kind, its series (the name without edition markers,
    month when that year's label is taken by an edition far away).
 
 An annual conference reported 11 months apart, with no year and no dates, is so a new edition.
-Kinds in :data:`SINGLE_EDITION_KINDS` (an alliance is founded once) have editions only where the
-name or the dates say so; otherwise every report joins the nearest stored edition.
+Kinds in :data:`SINGLE_EDITION_KINDS` (an alliance is founded once, a proposal followed up)
+have editions only where the name or the dates say so; otherwise every report joins the nearest
+stored edition.
 Pure functions: storage feeds them what is stored (``pipelines.storage.editions``).
 """
 
@@ -38,8 +39,9 @@ __all__ = [
 #: many days of each other (conferences are reported from announcement to wrap-up: weeks to a
 #: few months); an annual event reported again after this is its next edition.
 SAME_EDITION_DAYS = 180
-#: Kinds whose events happen once: a later report with no year joins the stored edition.
-SINGLE_EDITION_KINDS = frozenset({"alliance"})
+#: Kinds whose events happen once: a later report with no year joins the stored edition. An
+#: alliance is founded once; a proposal is followed up (adopted, answered) long after it is made.
+SINGLE_EDITION_KINDS = frozenset({"alliance", "proposal"})
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ _ORDINAL_WORDS = {
     )
 }
 _SAME_EDITION_DAYS = 180
-_SINGLE_EDITION_KINDS = ("alliance",)
+_SINGLE_EDITION_KINDS = ("alliance", "proposal")
 
 
 def _v5() -> Any:
