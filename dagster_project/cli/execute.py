@@ -143,6 +143,10 @@ def execute(
         signal_name = last_signal()
     metadata = {name: _metadata(result, name) for name in selection}
     if result.success:
+        # The subscriptions' calendars follow the stored events (a web server may serve them).
+        from .calendar import write_run_calendars
+
+        write_run_calendars(settings)
         return RunOutcome(True, metadata)
     events = list(result.all_events)
     problem = problem_from_events(events, log_hint=log_hint, signal_name=signal_name) or Problem(

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, exists, select, tuple_
+from sqlalchemy import delete, exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from pipelines.core.instants import cst_day
@@ -82,6 +82,32 @@ def _latest(rows: Sequence[Any], attr: str) -> Any:
     return None
 
 
+def _days(rows: Sequence[Any]) -> dict[str, str | None]:
+    """The edition's days: the start the latest report gives (a later report may move it), and
+    the furthest end any report with that start gives ("opened on Thursday" after "runs from
+    Thursday to Sunday" does not shorten it)."""
+    start = _latest(rows, "start_date")
+    ends = [e.end_date for e, _a in rows if e.start_date == start and e.end_date]
+    end = max(ends) if ends else None
+    return {"start_date": start, "end_date": end if end and start and end >= start else None}
+
+
+def _same_place(a: str, b: str) -> bool:
+    """One place named more or less precisely ("Chongqing" in "... Expo Center, Chongqing")."""
+    x, y = a.casefold(), b.casefold()
+    return x in y or y in x
+
+
+def _place(rows: Sequence[Any]) -> str | None:
+    """The latest place given, unless it only names less precisely one given before."""
+    given = [e.place.strip() for e, _a in rows if e.place and e.place.strip()]
+    if not given:
+        return None
+    latest = given[-1]
+    fuller = [p for p in given if _same_place(p, latest) and len(p) > len(latest)]
+    return max(fuller, key=len) if fuller else latest
+
+
 def _proposers(events: Iterable[Event]) -> list[dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for event in events:
@@ -120,11 +146,13 @@ def _parent_key(session: Session, event: Event, edition: str) -> str | None:
 def _moves(row: EventEdition, values: dict[str, Any]) -> list[str]:
     """What a later report moved: a date or a place the edition already had."""
     moved = []
-    old_days = (row.start_date, row.end_date)
-    new_days = (values["start_date"], values["end_date"])
-    if row.start_date and values["start_date"] and old_days != new_days:
+    start, end = values["start_date"], values["end_date"]
+    # A range given before and another end now is a move; a single day growing into the range
+    # it opens is not ("opened on Thursday", then "runs until Sunday").
+    ranged = row.end_date not in (None, row.start_date)
+    if row.start_date and start and (start != row.start_date or (ranged and end != row.end_date)):
         moved.append("date")
-    if row.place and values["place"] and row.place != values["place"]:
+    if row.place and values["place"] and not _same_place(row.place, values["place"]):
         moved.append("place")
     return moved
 
@@ -175,9 +203,8 @@ def _write(
         "edition": edition,
         "name": first_event.name,
         "date_text": _latest(found, "date_text"),
-        "start_date": _latest(found, "start_date"),
-        "end_date": _latest(found, "end_date"),
-        "place": _latest(found, "place"),
+        **_days(found),
+        "place": _place(found),
         "venue": _latest(found, "venue"),
         "city": _latest(found, "city"),
         "status": _latest(found, "status"),
@@ -192,8 +219,6 @@ def _write(
         "title": first_article.title,
         "url": first_article.url,
     }
-    if values["end_date"] and values["start_date"] and values["end_date"] < values["start_date"]:
-        values["end_date"] = None
     if row is None:
         row = EventEdition(kind=ref[0], event_key=ref[1], sequence=0)
         session.add(row)
@@ -221,3 +246,36 @@ def _change_text(row: EventEdition, values: dict[str, Any], moved: Sequence[str]
     if "place" in moved:
         parts.append(f"place: {row.place} -> {values['place']}")
     return "; ".join(parts)
+
+
+def dated_editions(session: Session, since: date) -> list[tuple[EventEdition, list[Any]]]:
+    """Editions with a start day whose last day is ``since`` or later, each with its reports:
+    (url, title, published_at, article id, body text), oldest first."""
+    last_day = func.coalesce(EventEdition.end_date, EventEdition.start_date)
+    editions = list(
+        session.scalars(
+            select(EventEdition)
+            .where(EventEdition.start_date.is_not(None), last_day >= since.isoformat())
+            .order_by(EventEdition.start_date, EventEdition.id)
+        )
+    )
+    reports: dict[EditionRef, list[Any]] = {}
+    refs = [(e.kind, e.event_key) for e in editions]
+    for start in range(0, len(refs), _CHUNK):
+        rows = session.execute(
+            select(
+                Event.kind,
+                Event.event_key,
+                Article.url,
+                Article.title,
+                Article.published_at,
+                Article.id,
+                Article.body_text,
+            )
+            .join(Article, Article.id == Event.article_id)
+            .where(tuple_(Event.kind, Event.event_key).in_(refs[start : start + _CHUNK]))
+            .order_by(Article.published_at, Article.id)
+        )
+        for kind, key, *report in rows:
+            reports.setdefault((kind, key), []).append(tuple(report))
+    return [(e, reports.get((e.kind, e.event_key), [])) for e in editions]
