@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from pipelines.core.days import event_days
 from pipelines.core.statuses import DigestItemType
 
 from .content import DigestEvent, DigestLabels, DigestLink, DigestMessage, report_item_key
@@ -53,7 +54,8 @@ def _alert_message(alert: Alert, labels: DigestLabels) -> DigestMessage:
     if alert.change is not None:
         now = ", ".join(f for f in (when(ev), where(ev)) if f)
         mrkdwn = f"*Changed:* {name} is now {now} (was {escape(alert.change[1])})"
-        text = f"{kind.capitalize()} {clean(ev.name)} changed: now {now}"
+        plain = ", ".join(f for f in (event_days(ev.start_date, ev.end_date), clean(ev.place)) if f)
+        text = f"{kind.capitalize()} {clean(ev.name)} changed: now {plain}"
     elif alert.report is not None:
         link = slack_link(alert.report.url, alert.report.title)
         mrkdwn = f"Reported again: {link}"
