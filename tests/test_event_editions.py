@@ -143,3 +143,16 @@ def test_four_window_runs_post_every_edition_once_and_the_calendar_follows(
             database_url, select(EventEdition.sequence).where(EventEdition.name == EXPO_2025)
         )
         assert row.sequence == 1
+
+
+def test_calendar_command_on_an_empty_database_and_a_bad_subscription(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["calendar", "--out", "-", "--database-url", sqlite_url]) == 0
+    cal = Calendar.from_ical(capsys.readouterr().out)
+    assert str(cal["version"]) == "2.0" and cal.walk("VEVENT") == []
+    code = main(["calendar", "--subscription", "nobody", "--database-url", sqlite_url])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "nobody" in err[0], err
+    assert main(["calendar", "--since", "2025-13-01", "--database-url", sqlite_url]) == 2
