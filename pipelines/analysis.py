@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from pipelines.classify import ArticleDoc, classify
-from pipelines.core.instants import EVERYTHING, Span
+from pipelines.core.instants import EVERYTHING, Span, utcnow
 from pipelines.events import extract_events
 from pipelines.storage.decisions import (
     Decision,
@@ -24,6 +24,7 @@ from pipelines.storage.decisions import (
     replace_events,
     replace_topics,
 )
+from pipelines.storage.editions import keys_of_articles, sync_editions
 from pipelines.storage.models import Article
 from pipelines.taxonomy import Taxonomy
 
@@ -84,11 +85,17 @@ def classify_pending(
 def extract_pending(
     session: Session, taxonomy: Taxonomy, span: Span = EVERYTHING
 ) -> AnalysisResult:
-    """Store events for every article of ``span`` whose events ``taxonomy`` did not extract."""
+    """Store events for every article of ``span`` whose events ``taxonomy`` did not extract, and
+    bring the editions they report (and those they reported before) up to date."""
+    ids = pending_ids(session, Decision.EVENTS, taxonomy.version, span)
+    touched = keys_of_articles(session, ids)
 
     def work(article: Article) -> list[str]:
         found = extract_events(article_doc(article), taxonomy)
-        replace_events(session, article, found, taxonomy.version, clear=False)
+        replace_events(session, article, found, taxonomy.version, clear=False, touched=touched)
         return [e.kind for e in found]
 
-    return _decide_pending(session, Decision.EVENTS, taxonomy, span, work)
+    result = _decide_pending(session, Decision.EVENTS, taxonomy, span, work)
+    session.flush()
+    sync_editions(session, touched, utcnow())
+    return result

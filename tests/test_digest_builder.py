@@ -59,6 +59,8 @@ def small_content() -> DigestContent:
                 key="smart-china-expo-2026",
                 topics=("nev_icv", "talent"),
                 date_text="November 20-22",
+                start_date="2026-11-20",
+                end_date="2026-11-22",
                 place="Chongqing International Expo Center",
                 organisers=("Chongqing Municipal Government", "MIIT"),
                 summary="The expo showcased intelligent connected vehicles & talent programs.",
@@ -66,6 +68,7 @@ def small_content() -> DigestContent:
                     DigestLink(
                         "https://www.ichongqing.info/2026/11/20/expo-opens/",
                         "Smart China Expo opens",
+                        START,
                     ),
                     DigestLink(
                         "https://www.ichongqing.info/2026/11/21/expo-day-two/",
@@ -79,6 +82,7 @@ def small_content() -> DigestContent:
                 key="western-china-satellite-internet-alliance",
                 topics=("aerospace_information",),
                 start_date="2026-11-21",
+                date_text="Saturday",
                 organisers=("Chongqing Aerospace Information Industry Association",),
                 summary="Twelve firms formed an alliance on satellite internet.",
                 links=(
@@ -115,9 +119,10 @@ def test_small_digest_layout() -> None:
     [message] = build_digest(small_content())
     texts = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
     headings = [t for t in texts if t.startswith("*") and t.endswith(")") and "\n" not in t]
-    # Grouped by kind in a fixed order, whatever order the events came in.
+    # What is coming up first (by date), then the reported events grouped by kind in a fixed
+    # order, whatever order the events came in.
     assert headings == [
-        "*Conferences* (1)",
+        "*Coming up* (1)",
         "*Alliances* (1)",
         "*Proposals* (1)",
         "*Also on the topics* (1)",
@@ -125,9 +130,11 @@ def test_small_digest_layout() -> None:
     assert message.blocks[0]["text"]["text"] == "cqmonitor digest · 20–22 Nov 2026"
     expo = next(t for t in texts if "Smart China Expo*" in t)
     assert "Expo opens" in expo and "Expo day two" in expo
-    assert "NEV/ICV, Talent" in expo and "November 20-22" in expo
+    assert "NEV/ICV, Talent" in expo and "*When:* Fri 20 - Sun 22 Nov 2026" in expo
+    assert "*2 reports:*" in expo and "Expo opens> · Fri 20 Nov 2026" in expo
     alliance = next(t for t in texts if "Alliance*" in t)
-    assert "*When:* 21 Nov 2026" in alliance
+    # Dates as dates, never the weekday as written.
+    assert "*When:* Sat 21 Nov 2026" in alliance and "Saturday" not in alliance
     assert block_kit_errors(message.blocks) == []
     assert content_items(small_content()) == list(message.items)
 

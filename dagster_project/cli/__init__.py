@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from . import report
+from . import calendar, report
 from .commands import cmd_digest, cmd_evaluate, cmd_reclassify
 from .execute import RunOutcome, execute, summary_lines
 from .operate import cmd_status, cmd_unlock
@@ -100,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
     db_options(unlock)
     unlock.set_defaults(func=cmd_unlock)
     report.add_parser(sub)
+    calendar.add_parser(sub)
     return top
 
 

@@ -7,6 +7,7 @@ backfill); no window runs incrementally over every month.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -143,6 +144,15 @@ def execute(
         signal_name = last_signal()
     metadata = {name: _metadata(result, name) for name in selection}
     if result.success:
+        # The subscriptions' calendars follow the stored events (a web server may serve them).
+        from .calendar import write_run_calendars
+
+        try:
+            write_run_calendars(settings)
+        except OSError as exc:
+            # The run's work is stored and delivered: a calendar the disk refused is retried by
+            # the next run, and said in the log, not a failed run.
+            logging.getLogger(__name__).warning("calendars not written: %s", exc)
         return RunOutcome(True, metadata)
     events = list(result.all_events)
     problem = problem_from_events(events, log_hint=log_hint, signal_name=signal_name) or Problem(

@@ -89,11 +89,13 @@ class DeliveryOutcomeStatus(StrEnum):
 
 class DigestItemType(StrEnum):
     """What a delivered item is: an event, a topic article that reports no event, or (instant
-    alerts) a later article reporting an event already alerted."""
+    alerts) a later article reporting an event already alerted, or a move of its date or place
+    (``change``, keyed by the edition's sequence)."""
 
     EVENT = "event"
     ARTICLE = "article"
     REPORT = "report"
+    CHANGE = "change"
 
 
 class ItemKind(StrEnum):

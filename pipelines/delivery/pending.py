@@ -17,7 +17,7 @@ from pipelines.digest import (
     default_labels,
 )
 from pipelines.storage import ledger
-from pipelines.storage.models import Event
+from pipelines.storage.models import Event, EventEdition
 from pipelines.subscriptions import Subscription, default_subscription
 
 _SUMMARY_CHARS = 200
@@ -62,30 +62,49 @@ def _event_groups(
 
 
 def digest_event(
-    kind: str, key: str, rows: list[Any], topics: dict[int, list[str]], labels: DigestLabels
+    kind: str,
+    key: str,
+    rows: list[Any],
+    topics: dict[int, list[str]],
+    labels: DigestLabels,
+    edition: EventEdition | None = None,
 ) -> DigestEvent:
-    """One event, however many articles (``rows``) reported it."""
+    """One event, however many articles (``rows``) reported it; its slots resolved over all
+    its reports by ``edition`` (its ``event_editions`` row) where there is one."""
     evs: list[Event] = [r[0] for r in rows]
 
-    def first(attr: str) -> str | None:
-        return next((getattr(e, attr) for e in evs if (getattr(e, attr) or "").strip()), None)
+    def latest(attr: str) -> Any:
+        if edition is not None:
+            return getattr(edition, attr)
+        return next((getattr(e, attr) for e in reversed(evs) if (getattr(e, attr) or "")), None)
 
     links: dict[str, DigestLink] = {}
     for r in rows:
-        links.setdefault(r[1], DigestLink(url=r[1], title=r[2]))
+        links.setdefault(r[1], DigestLink(url=r[1], title=r[2], published=r[3]))
+    proposers = list(edition.proposers or ()) if edition is not None else []
     return DigestEvent(
         kind=kind,
-        name=first("name") or key,
+        name=(edition.name if edition is not None else None) or evs[0].name or key,
         key=key,
         topics=labels.ordered_topics(t for r in rows for t in topics.get(r[4], ())),
-        date_text=first("date_text"),
-        place=first("place"),
-        organisers=_unique(o for e in evs for o in (e.organisers or ())),
+        date_text=latest("date_text"),
+        place=latest("place"),
+        organisers=_unique(o for e in evs for o in (e.organisers or ()))
+        if edition is None
+        else tuple(edition.organisers or ()),
         proposers=_unique(p for e in evs for p in (e.proposers or ())),
-        summary=first("summary") or "",
+        proposers_with_roles=tuple(
+            f"{p['name']} ({p['role']})" if p.get("role") else str(p["name"]) for p in proposers
+        ),
+        summary=next((e.summary for e in evs if (e.summary or "").strip()), ""),
         links=tuple(links.values()),
-        start_date=first("start_date"),
-        end_date=first("end_date"),
+        start_date=latest("start_date"),
+        end_date=latest("end_date"),
+        venue=latest("venue"),
+        city=latest("city"),
+        status=latest("status"),
+        parent=edition.parent_name if edition is not None else evs[0].parent,
+        reports=edition.articles if edition is not None else len(links),
     )
 
 
@@ -113,7 +132,11 @@ def collect_pending(
         session, {row[4] for row in event_rows} | {a.id for a in article_rows}
     )
     groups = _event_groups(event_rows, topics, subscription)
-    events = [digest_event(kind, key, rows, topics, labels) for (kind, key), rows in groups.items()]
+    editions = ledger.editions_of(session, groups)
+    events = [
+        digest_event(kind, key, rows, topics, labels, editions.get((kind, key)))
+        for (kind, key), rows in groups.items()
+    ]
     published = [row[3] for rows in groups.values() for row in rows]
     articles = []
     for art in article_rows:
@@ -128,6 +151,7 @@ def collect_pending(
                 title=art.title,
                 topics=labels.ordered_topics(topics.get(art.id, ())),
                 summary=_first_sentence(art.body_text),
+                published=art.published_at,
             )
         )
     return DigestContent(

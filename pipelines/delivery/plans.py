@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from pipelines.core.days import event_days
+from pipelines.core.instants import CST
 from pipelines.core.statuses import DigestItemType
 from pipelines.digest import (
     ITEM_ARTICLE,
@@ -18,7 +20,7 @@ from pipelines.digest import (
     default_labels,
     event_item_key,
 )
-from pipelines.digest.alerts import Alert, build_alerts
+from pipelines.digest.alerts import Alert, build_alerts, change_item_key
 from pipelines.digest.content import report_item_key
 from pipelines.storage import ledger
 from pipelines.subscriptions import Subscription
@@ -57,6 +59,49 @@ def digest_plan(
     )
 
 
+def _change_alerts(
+    session: Session,
+    subscription: Subscription,
+    rows: list,
+    topics: dict[int, list[str]],
+    labels: DigestLabels,
+    alerted: dict[str, str | None],
+    now: datetime,
+) -> list[Alert]:
+    """A reply in an alerted event's thread for each move of its date or place while it was
+    still to come."""
+    changed = ledger.claimed_keys(session, subscription.name, DigestItemType.CHANGE)
+    today = now.astimezone(CST).date().isoformat()
+    by_key: dict[tuple[str, str], list] = {}
+    for row in rows:
+        by_key.setdefault((row[0].kind, row[0].event_key), []).append(row)
+    alerts = []
+    for edition in ledger.changed_editions(session):
+        key = event_item_key(edition.kind, edition.event_key)
+        ts = alerted.get(key)
+        reports = by_key.get((edition.kind, edition.event_key))
+        if ts is None or not reports or change_item_key(key, edition.sequence) in changed:
+            continue
+        last = (
+            max(d for d in (edition.end_date, edition.start_date, edition.previous_start_date) if d)
+            if (edition.start_date or edition.previous_start_date)
+            else None
+        )
+        if last is None or last < today:
+            continue  # held already: a corrected date of the past is no news
+        event = digest_event(edition.kind, edition.event_key, reports, topics, labels, edition)
+        was = ", ".join(
+            f
+            for f in (
+                event_days(edition.previous_start_date, edition.previous_end_date),
+                edition.previous_place or "",
+            )
+            if f
+        )
+        alerts.append(Alert(event, reply_to=ts, change=(edition.sequence, was)))
+    return alerts
+
+
 def alert_plan(
     session: Session, *, now: datetime, subscription: Subscription, labels: DigestLabels | None
 ) -> Plan:
@@ -78,7 +123,9 @@ def alert_plan(
         if not subscription.wants_topics(topics.get(row[4], ())):
             continue
         parent = digest_event(event.kind, event.event_key, [row], topics, labels)
-        alerts.append(Alert(parent, reply_to=ts, report=DigestLink(url=url, title=title)))
+        link = DigestLink(url=url, title=title, published=row[3])
+        alerts.append(Alert(parent, reply_to=ts, report=link))
+    alerts += _change_alerts(session, subscription, rows, topics, labels, alerted, now)
     by_items = {alert.items: alert for alert in alerts}
     items = [item for alert in alerts for item in alert.items]
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from pipelines.core.days import event_days
 from pipelines.core.statuses import DigestItemType
 
 from .content import DigestEvent, DigestLabels, DigestLink, DigestMessage, report_item_key
-from .mrkdwn import clean, escape, iso_range, slack_link
+from .facts import link_line, when, where
+from .mrkdwn import clean, escape, slack_link
 
 
 @dataclass(frozen=True)
@@ -19,10 +21,14 @@ class Alert:
     event: DigestEvent
     reply_to: str | None = None
     report: DigestLink | None = None
+    # A move of an alerted event's date or place: (sequence, what it was: "Thu 9 Oct 2025, X").
+    change: tuple[int, str] | None = None
 
     @property
     def items(self) -> tuple[tuple[str, str], ...]:
         event_item = self.event.item_key
+        if self.change is not None:
+            return ((DigestItemType.CHANGE, change_item_key(event_item, self.change[0])),)
         if self.report is not None:
             return ((DigestItemType.REPORT, report_item_key(event_item, self.report.url)),)
         reports = tuple(
@@ -32,19 +38,25 @@ class Alert:
         return ((DigestItemType.EVENT, event_item), *reports)
 
 
+def change_item_key(event_item: str, sequence: int) -> str:
+    return f"{event_item}#{sequence}"
+
+
 def _facts(ev: DigestEvent) -> list[str]:
-    when = escape(clean(ev.date_text)) or iso_range(ev.start_date, ev.end_date)
-    where = escape(clean(ev.place))
-    return [
-        f for f in (f"*When:* {when}" if when else "", f"*Where:* {where}" if where else "") if f
-    ]
+    day, place = when(ev), where(ev)
+    return [f for f in (f"*When:* {day}" if day else "", f"*Where:* {place}" if place else "") if f]
 
 
 def _alert_message(alert: Alert, labels: DigestLabels) -> DigestMessage:
     ev = alert.event
     kind = labels.singular(ev.kind)
     name = escape(clean(ev.name))
-    if alert.report is not None:
+    if alert.change is not None:
+        now = ", ".join(f for f in (when(ev), where(ev)) if f)
+        mrkdwn = f"*Changed:* {name} is now {now} (was {escape(alert.change[1])})"
+        plain = ", ".join(f for f in (event_days(ev.start_date, ev.end_date), clean(ev.place)) if f)
+        text = f"{kind.capitalize()} {clean(ev.name)} changed: now {plain}"
+    elif alert.report is not None:
         link = slack_link(alert.report.url, alert.report.title)
         mrkdwn = f"Reported again: {link}"
         text = f"{kind.capitalize()} {clean(ev.name)} reported again: {clean(alert.report.title)}"
@@ -54,7 +66,7 @@ def _alert_message(alert: Alert, labels: DigestLabels) -> DigestMessage:
         if facts:
             lines.append("   ".join(facts))
         if ev.links:
-            lines.append(" · ".join(slack_link(link.url, link.title) for link in ev.links))
+            lines.append(" · ".join(link_line(link) for link in ev.links))
         mrkdwn = "\n".join(lines)
         text = f"New {kind}: {clean(ev.name)}"
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from pipelines.core.instants import CST, utcnow
 from pipelines.core.statuses import DigestItemType
 from pipelines.taxonomy import Taxonomy, load_taxonomy
 
@@ -89,6 +90,7 @@ def default_labels() -> DigestLabels:
 class DigestLink:
     url: str
     title: str
+    published: datetime | None = None  # the article's publication instant
 
 
 @dataclass(frozen=True)
@@ -107,10 +109,26 @@ class DigestEvent:
     links: tuple[DigestLink, ...] = ()
     start_date: str | None = None
     end_date: str | None = None
+    venue: str | None = None
+    city: str | None = None
+    status: str | None = None  # an EventStatus value
+    parent: str | None = None  # the umbrella event's name, for a sub-event
+    # "name (role)" where the role is known; shown instead of ``proposers`` when given.
+    proposers_with_roles: tuple[str, ...] = ()
+    reports: int = 0  # articles reporting it, all of them (``links`` may hold only new ones)
 
     @property
     def item_key(self) -> str:
         return event_item_key(self.kind, self.key)
+
+    @property
+    def report_count(self) -> int:
+        return max(self.reports, len(self.links))
+
+    def upcoming(self, today: date) -> bool:
+        """Whether it starts (or still runs) on or after ``today``."""
+        last = self.end_date or self.start_date
+        return bool(last) and str(last) >= today.isoformat()
 
 
 @dataclass(frozen=True)
@@ -121,6 +139,7 @@ class DigestArticle:
     title: str
     topics: tuple[str, ...] = ()
     summary: str = ""
+    published: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +154,11 @@ class DigestContent:
     @property
     def is_empty(self) -> bool:
         return not self.events and not self.other_articles
+
+    @property
+    def today(self) -> date:
+        """The day (China Standard Time) the digest is read on: what is "coming up" after it."""
+        return (self.generated_at or utcnow()).astimezone(CST).date()
 
 
 @dataclass(frozen=True)
@@ -168,8 +192,16 @@ def report_item_key(event_item: str, url: str) -> str:
 
 
 def ordered_events(content: DigestContent) -> list[DigestEvent]:
-    """Events in digest order: by the taxonomy's kind order, stable within a kind."""
-    return sorted(content.events, key=lambda ev: content.labels.rank(ev.kind))
+    """Events in digest order: those coming up first, by date; then the reported ones by the
+    taxonomy's kind order, stable within a kind."""
+    today = content.today
+
+    def order(ev: DigestEvent) -> tuple[int, str, int]:
+        if ev.upcoming(today):
+            return (0, str(ev.start_date), 0)
+        return (1, "", content.labels.rank(ev.kind))
+
+    return sorted(content.events, key=order)
 
 
 def content_items(content: DigestContent) -> list[tuple[str, str]]:

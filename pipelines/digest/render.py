@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipelines.core.days import event_days, published_day
+
 from .content import (
     DEFAULT_TITLE,
     ITEM_ARTICLE,
@@ -21,6 +23,9 @@ from .content import (
     DigestMessage,
     ordered_events,
 )
+from .facts import link_line, people
+from .facts import when as facts_when
+from .facts import where as facts_where
 from .mrkdwn import (
     BEIJING,
     MAX_BLOCKS,
@@ -30,17 +35,9 @@ from .mrkdwn import (
     date_range,
     escape,
     fmt_day,
-    iso_range,
     slack_link,
     split_text,
 )
-
-
-def _when(ev: DigestEvent) -> str:
-    text = clean(ev.date_text)
-    if text:
-        return escape(text)
-    return iso_range(ev.start_date, ev.end_date)
 
 
 def _plural(n: int, singular: str, plural: str) -> str:
@@ -94,36 +91,47 @@ def message_chars(blocks: Sequence[dict[str, Any]]) -> int:
     return sum(_block_chars(b) for b in blocks)
 
 
-def _event_mrkdwn(ev: DigestEvent, labels: DigestLabels) -> str:
-    lines = [f"*{escape(clean(ev.name))}*"]
+def _event_mrkdwn(ev: DigestEvent, labels: DigestLabels, upcoming: bool) -> str:
+    kind = f"{escape(labels.singular(ev.kind)).capitalize()} · " if upcoming else ""
+    lines = [f"{kind}*{escape(clean(ev.name))}*"]
+    if clean(ev.parent):
+        lines[0] += f" (part of {escape(clean(ev.parent))})"
     facts = []
-    when = _when(ev)
+    when = facts_when(ev)
     if when:
         facts.append(f"*When:* {when}")
-    if clean(ev.place):
-        facts.append(f"*Where:* {escape(clean(ev.place))}")
+    place = facts_where(ev)
+    if place:
+        facts.append(f"*Where:* {place}")
+    if ev.status:
+        facts.append(f"*Status:* {escape(str(ev.status).replace('_', ' '))}")
     if facts:
         lines.append("   ".join(facts))
-    organisers = [escape(clean(o)) for o in ev.organisers if clean(o)]
-    if organisers:
-        lines.append(f"*Organisers:* {', '.join(organisers)}")
-    proposers = [escape(clean(p)) for p in ev.proposers if clean(p)]
-    if proposers:
-        lines.append(f"*Proposed by:* {', '.join(proposers)}")
+    lines.extend(people(ev))
     if ev.topics:
         lines.append(f"*Topics:* {labels.topic_names(ev.topics)}")
     if clean(ev.summary):
         lines.append(escape(clean(ev.summary)))
-    if len(ev.links) == 1:
-        lines.append(f"*Source:* {slack_link(ev.links[0].url, ev.links[0].title)}")
+    count = ev.report_count
+    if len(ev.links) == 1 and count <= 1:
+        lines.append(f"*Source:* {link_line(ev.links[0])}")
     elif ev.links:
-        lines.append(f"*Sources ({len(ev.links)}):*")
-        lines.extend(f"• {slack_link(link.url, link.title)}" for link in ev.links)
+        lines.append(f"*{_plural(count, 'report', 'reports')}:*")
+        lines.extend(f"• {link_line(link)}" for link in ev.links)
     return "\n".join(lines)
 
 
+def event_blocks(
+    ev: DigestEvent, labels: DigestLabels, upcoming: bool = False
+) -> list[dict[str, Any]]:
+    """The Block Kit blocks of one event item (sections; a long item spans several). The one
+    place an item is rendered: an accessory (an overflow menu) is added here."""
+    return _sections(_event_mrkdwn(ev, labels, upcoming))
+
+
 def _article_mrkdwn(art: DigestArticle, labels: DigestLabels) -> str:
-    line = f"• {slack_link(art.url, art.title)}"
+    day = published_day(art.published)
+    line = f"• {slack_link(art.url, art.title)}" + (f" · {day}" if day else "")
     if art.topics:
         line += f" ({labels.topic_names(art.topics)})"
     if clean(art.summary):
@@ -154,10 +162,15 @@ class _Draft:
 
 
 _GROUP_ARTICLES = "articles"
+_GROUP_UPCOMING = "upcoming"  # events not yet over, by date, before those reported
 
 
 def _heading(group: str, labels: DigestLabels) -> str:
-    return "Also on the topics" if group == _GROUP_ARTICLES else labels.heading(group)
+    if group == _GROUP_ARTICLES:
+        return "Also on the topics"
+    if group == _GROUP_UPCOMING:
+        return "Coming up"
+    return labels.heading(group)
 
 
 def _group_heading(group: str, count: int, labels: DigestLabels, continued: bool = False) -> str:
@@ -168,19 +181,19 @@ def _group_heading(group: str, count: int, labels: DigestLabels, continued: bool
 def _units(content: DigestContent) -> tuple[list[_Unit], dict[str, int]]:
     units: list[_Unit] = []
     counts: dict[str, int] = {}
+    today = content.today
     for ev in ordered_events(content):
-        counts[ev.kind] = counts.get(ev.kind, 0) + 1
+        upcoming = ev.upcoming(today)
+        group = _GROUP_UPCOMING if upcoming else ev.kind
+        counts[group] = counts.get(group, 0) + 1
         label = clean(ev.name)
-        when = clean(ev.date_text) or iso_range(ev.start_date, ev.end_date)
+        when = event_days(ev.start_date, ev.end_date) or clean(ev.date_text)
         facts = [f for f in (when, clean(ev.place)) if f]
         if facts:
             label += f" ({', '.join(facts)})"
         units.append(
             _Unit(
-                ev.kind,
-                _sections(_event_mrkdwn(ev, content.labels)),
-                (ITEM_EVENT, ev.item_key),
-                label,
+                group, event_blocks(ev, content.labels, upcoming), (ITEM_EVENT, ev.item_key), label
             )
         )
     for art in content.other_articles:

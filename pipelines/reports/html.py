@@ -11,8 +11,9 @@ import base64
 from html import escape
 from urllib.parse import urlsplit
 
+from pipelines.core.days import event_days
 from pipelines.core.instants import CST
-from pipelines.digest.mrkdwn import clean, fmt_day, iso_range
+from pipelines.digest.mrkdwn import clean, fmt_day
 from pipelines.storage.reports import ReportedEvent
 
 from .charts import ARTICLES_TITLE, EVENTS_TITLE, PALETTE, Charts
@@ -118,8 +119,17 @@ def _link(url: str | None, label: str, title: str | None = None) -> str:
 
 
 def when(ev: ReportedEvent) -> str:
-    """The event's dates as the article wrote them, else its start and end dates."""
-    return clean(ev.date_text) or iso_range(ev.start_date, ev.end_date)
+    """The event's days ('Thu 28 - Sun 31 Aug 2025'), else the words the article wrote."""
+    return event_days(ev.start_date, ev.end_date) or clean(ev.date_text)
+
+
+def where(ev: ReportedEvent) -> str:
+    """The venue and city tied to the event, else its place."""
+    parts = [clean(p) for p in (ev.venue, ev.city) if clean(p)]
+    place = clean(ev.place)
+    if place and not all(p.casefold() in place.casefold() for p in parts):
+        return ", ".join(dict.fromkeys([place, *parts]))
+    return place or ", ".join(parts)
 
 
 def _chips(report: Report, topics: tuple[str, ...]) -> str:
@@ -137,10 +147,14 @@ def _event_row(report: Report, ev: ReportedEvent) -> str:
     source = f"in “{_e(clean(ev.title))}”"
     if more > 0:
         source += f" and {more} more article{'s' if more > 1 else ''}"
+    who = [f"Organisers: {', '.join(ev.organisers)}"] if ev.organisers else []
+    who += [f"Proposed by: {', '.join(ev.proposers)}"] if ev.proposers else []
+    if who:
+        source += "".join(f"<br>{_e(line)}" for line in who)
     cells = [
         ("Event", f"{_link(ev.url, clean(ev.name), ev.title)}<div class='source'>{source}</div>"),
         ("When", _e(when(ev) or "—")),
-        ("Where", _e(clean(ev.place) or "—")),
+        ("Where", _e(where(ev) or "—")),
         ("Topics", _chips(report, ev.topics)),
         ("First reported", _e(fmt_day(reported_day(ev)))),
     ]

@@ -13,7 +13,7 @@ from pipelines.core.instants import CST
 from pipelines.digest.mrkdwn import clean, fmt_day
 
 from .content import Ranked, Report, reported_day
-from .html import TITLE, safe_href, when
+from .html import TITLE, safe_href, when, where
 
 ARTICLES_PNG = "articles-per-week.png"
 EVENTS_PNG = "events-per-week.png"
@@ -103,7 +103,7 @@ def render_markdown(report: Report) -> str:
             [
                 _link(ev.url, ev.name),
                 md(when(ev) or "—"),
-                md(ev.place or "—"),
+                md(where(ev) or "—"),
                 md(report.labels.topic_names(report.labels.ordered_topics(ev.topics)) or "—"),
                 md(fmt_day(reported_day(ev))),
                 str(ev.articles),

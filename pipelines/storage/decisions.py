@@ -15,6 +15,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipelines.core.instants import EVERYTHING, Span
+from pipelines.events.editions import merge_parts
+from pipelines.storage.editions import edition_of
 from pipelines.storage.models import Article, ArticleTopic, Event
 
 
@@ -101,31 +103,54 @@ def replace_topics(
 
 
 def replace_events(
-    session: Session, article: Article, events: Sequence[Any], version: str, *, clear: bool = True
+    session: Session,
+    article: Article,
+    events: Sequence[Any],
+    version: str,
+    *,
+    clear: bool = True,
+    touched: set[tuple[str, str]] | None = None,
 ) -> int:
-    """Replace an article's events with ``events`` (``pipelines.events.ExtractedEvent``)."""
+    """Replace an article's events with ``events`` (``pipelines.events.ExtractedEvent``).
+
+    Mentions of one real event are merged first (``merge_parts``); each event is keyed on its
+    edition (``pipelines.storage.editions.edition_of``). ``touched`` collects the edition keys
+    written, for ``sync_editions``.
+    """
     if clear:
         session.execute(delete(Event).where(Event.article_id == article.id))
     seen: set[tuple[str, str]] = set()
-    for event in events:
-        if (event.kind, event.key) in seen:
+    for event in merge_parts(events):
+        series, edition, key = edition_of(
+            session, article, event.kind, event.name, event.start_date
+        )
+        if (event.kind, key) in seen:
             continue
-        seen.add((event.kind, event.key))
+        seen.add((event.kind, key))
         session.add(
             Event(
                 article_id=article.id,
                 kind=event.kind,
                 name=event.name,
-                event_key=event.key,
+                event_key=key,
+                series_key=series,
+                edition=edition,
                 date_text=event.date_text,
                 start_date=event.start_date.isoformat() if event.start_date else None,
                 end_date=event.end_date.isoformat() if event.end_date else None,
                 place=event.place,
+                venue=event.venue,
+                city=event.city,
+                status=str(event.status) if event.status else None,
+                parent=event.parent,
                 organisers=list(event.organisers),
                 proposers=list(event.proposers),
+                proposer_roles=list(event.proposer_roles),
                 summary=event.summary,
                 evidence=event.evidence,
             )
         )
+    if touched is not None:
+        touched.update(seen)
     article.events_version = version
     return len(seen)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import and_, delete, exists, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from pipelines.core.owner import Owner
@@ -21,7 +21,14 @@ from pipelines.core.statuses import (
     DigestItemType,
     DigestStatus,
 )
-from pipelines.storage.models import Article, ArticleTopic, Delivery, Digest, Event
+from pipelines.storage.models import (
+    Article,
+    ArticleTopic,
+    Delivery,
+    Digest,
+    Event,
+    EventEdition,
+)
 
 _CLAIM_CHUNK = 500
 
@@ -86,6 +93,29 @@ def topics_of(session: Session, article_ids: Iterable[int]) -> dict[int, list[st
         for article_id, topic in rows:
             topics.setdefault(article_id, []).append(topic)
     return topics
+
+
+def editions_of(
+    session: Session, refs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], EventEdition]:
+    """The ``event_editions`` rows of (kind, event_key) ``refs``."""
+    wanted = list(set(refs))
+    found: dict[tuple[str, str], EventEdition] = {}
+    for start in range(0, len(wanted), _CLAIM_CHUNK):
+        chunk = wanted[start : start + _CLAIM_CHUNK]
+        query = select(EventEdition).where(
+            tuple_(EventEdition.kind, EventEdition.event_key).in_(chunk)
+        )
+        found.update({(e.kind, e.event_key): e for e in session.scalars(query)})
+    return found
+
+
+def changed_editions(session: Session, since: datetime | None = None) -> list[EventEdition]:
+    """Editions whose date or place a later report moved (``sequence`` > 0)."""
+    query = select(EventEdition).where(EventEdition.sequence > 0)
+    if since is not None:
+        query = query.where(EventEdition.changed_at >= since)
+    return list(session.scalars(query.order_by(EventEdition.changed_at)))
 
 
 def claimed_keys(

@@ -134,13 +134,16 @@ class ArticleTopic(Base):
 class Event(Base):
     """An event (conference, alliance, proposal) as one article reports it.
 
-    The same event reported by several articles has one row per article and one ``event_key``.
+    The same event reported by several articles has one row per article and one ``event_key``:
+    the edition's key (``series_key|edition``, e.g. ``smart china expo|2024``), so another year of
+    the same event is another key (``pipelines.events.editions``).
     """
 
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("article_id", "kind", "event_key"),
         Index("ix_events_event_key", "kind", "event_key"),
+        Index("ix_events_series_key", "kind", "series_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -158,8 +161,61 @@ class Event(Base):
     proposers: Mapped[list[Any]] = mapped_column(JSON, default=list)
     summary: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[str] = mapped_column(Text, default="")
+    # The series (name without edition markers) and the edition within it (0006).
+    series_key: Mapped[str | None] = mapped_column(String(512))
+    edition: Mapped[str | None] = mapped_column(String(32))
+    venue: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(16))  # EventStatus
+    parent: Mapped[str | None] = mapped_column(Text)  # the umbrella event's name
+    proposer_roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     article: Mapped[Article] = relationship(back_populates="events")
+
+
+class EventEdition(Base):
+    """One real-world event: an edition with all its reports (``events`` rows of one key),
+    its slots resolved (the latest report that gives one wins: a later report may move a date).
+
+    ``sequence`` counts the moves of its date or place (the calendar's SEQUENCE); ``changed_at``
+    and ``change`` tell the last one, for the "event changed" alert.
+    """
+
+    __tablename__ = "event_editions"
+    __table_args__ = (UniqueConstraint("kind", "event_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    event_key: Mapped[str] = mapped_column(String(512))
+    series_key: Mapped[str] = mapped_column(String(512))
+    edition: Mapped[str] = mapped_column(String(32), default="")
+    name: Mapped[str] = mapped_column(Text)
+    date_text: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[str | None] = mapped_column(String(10))
+    end_date: Mapped[str | None] = mapped_column(String(10))
+    place: Mapped[str | None] = mapped_column(Text)
+    venue: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(16))
+    organisers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # [{"name": ..., "role": ...}]
+    proposers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sources: Mapped[list[Any]] = mapped_column(JSON, default=list)  # hosts of the reports
+    parent_name: Mapped[str | None] = mapped_column(Text)
+    parent_key: Mapped[str | None] = mapped_column(String(512))  # the umbrella's event_key
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+    first_reported_at: Mapped[datetime | None]
+    last_reported_at: Mapped[datetime | None]
+    title: Mapped[str | None] = mapped_column(Text)  # the first report's
+    url: Mapped[str | None] = mapped_column(String(2048))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime | None]
+    change: Mapped[str | None] = mapped_column(Text)  # "date: 2025-10-12/2025-10-12 -> ..."
+    # What the last move replaced.
+    previous_start_date: Mapped[str | None] = mapped_column(String(10))
+    previous_end_date: Mapped[str | None] = mapped_column(String(10))
+    previous_place: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CrawlRun(Base):

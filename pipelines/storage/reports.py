@@ -39,6 +39,19 @@ report_events = Table(
     Column("last_reported_at", UTCDateTime()),
     Column("title", Text),
     Column("url", Text),
+    # 0006: one row per edition, read from event_editions.
+    Column("organisers", Text),
+    Column("proposers", Text),
+    Column("status", String),
+    Column("sources", Text),
+    Column("series_key", String),
+    Column("edition", String),
+    Column("venue", Text),
+    Column("city", Text),
+    Column("parent_key", String),
+    Column("parent_name", Text),
+    Column("sequence", Integer),
+    Column("changed_at", UTCDateTime()),
 )
 
 report_articles = Table(
@@ -110,6 +123,13 @@ class ReportedEvent:
     url: str
     # Reported within the span by an article on at least one topic.
     on_topics: bool
+    organisers: tuple[str, ...] = ()
+    proposers: tuple[str, ...] = ()  # "name (role)"
+    status: str | None = None
+    venue: str | None = None
+    city: str | None = None
+    edition: str = ""
+    parent_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +210,13 @@ def events_reported(session: Session, span: Span) -> list[ReportedEvent]:
             title=r.title,
             url=r.url,
             on_topics=bool(r.on_topics),
+            organisers=split_joined(r.organisers),
+            proposers=split_joined(r.proposers),
+            status=r.status,
+            venue=r.venue,
+            city=r.city,
+            edition=r.edition or "",
+            parent_name=r.parent_name,
         )
         for r in rows
     ]

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipelines.events import event_key
+from pipelines.storage.editions import edition_of, sync_editions
 from pipelines.storage.models import Article, ArticleTopic, Event
 
 # 2025-03-10 00:30 CST, a Monday of ISO week 2025-W11; its UTC date (Sunday 9 Mar) is in W10.
@@ -89,16 +90,23 @@ def seed(session: Session) -> list[Article]:
         for topic in spec["topics"]:
             session.add(ArticleTopic(article_id=article.id, topic=topic, score=1.0, evidence=["x"]))
         for kind, name, date_text, place in spec["events"]:
+            series, edition, key = edition_of(session, article, kind, name, None)
             session.add(
                 Event(
                     article_id=article.id,
                     kind=kind,
                     name=name,
-                    event_key=event_key(name),
+                    event_key=key,
+                    series_key=series,
+                    edition=edition,
                     date_text=date_text,
                     place=place,
                 )
             )
+            session.flush()
         rows.append(article)
+    session.flush()
+    keys = {(e.kind, e.event_key) for e in session.scalars(select(Event))}
+    sync_editions(session, keys, datetime(2025, 3, 12, tzinfo=UTC))
     session.flush()
     return rows
