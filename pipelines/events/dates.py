@@ -14,7 +14,16 @@ from datetime import date, datetime, timedelta
 
 from pipelines.core.instants import CST
 
-__all__ = ["DATE_RE", "MONTH", "TIME_WORDS", "WEEKDAY", "FoundDate", "parse_date"]
+__all__ = [
+    "DATE_RE",
+    "DURATION_RE",
+    "MONTH",
+    "TIME_WORDS",
+    "WEEKDAY",
+    "FoundDate",
+    "duration_days",
+    "parse_date",
+]
 
 _MONTHS = {
     "jan": 1,
@@ -48,7 +57,15 @@ DATE_RE = re.compile(
     rf"\b(?P<m1>{MONTH})\s+(?P<d1>{_DAY})"
     rf"(?:\s*(?:-|–|to|through|until|and)\s*(?:(?P<m2>{MONTH})\s+)?(?P<d2>{_DAY})\b)?"
     rf"(?:,?\s+(?P<y>(?:19|20)\d\d))?"
-    rf"|\b(?P<wd>{WEEKDAY})\b"
+    rf"|\b(?P<wd>{WEEKDAY})(?:\s*(?:-|–|to|through|until|and)\s*(?P<wd2>{WEEKDAY}))?\b"
+)
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_COUNT = r"(?P<n>two|three|four|five|six|seven|eight|[2-8])"
+#: How long an event lasts: "for three days", "over four days", "a two-day forum".
+DURATION_RE = re.compile(
+    rf"\b(?:for|over|across|lasting|lasts|last|during|in)\s+(?:the\s+)?(?:next\s+|past\s+)?"
+    rf"{_COUNT}\s+days\b|\b{_COUNT.replace('<n>', '<n2>')}-day\b",
+    re.IGNORECASE,
 )
 
 
@@ -96,7 +113,13 @@ def parse_date(m: re.Match[str], published: datetime | None, ahead: bool) -> Fou
     (a weekday then means the next one). None when the date is impossible."""
     if m["wd"]:
         day = _weekday(m["wd"], published, ahead)
-        return FoundDate(m.group(0), day, day) if day else None
+        if day is None:
+            return None
+        end = day
+        if m["wd2"]:  # "from Monday to Tuesday": the end is the first such day from the start
+            target = _WEEKDAYS.index(m["wd2"].lower())
+            end = day + timedelta(days=(target - day.weekday()) % 7)
+        return FoundDate(m.group(0), day, end)
     try:
         m1 = _MONTHS[m["m1"][:3].lower()]
         d1 = int(re.sub(r"\D", "", m["d1"]))
@@ -111,3 +134,9 @@ def parse_date(m: re.Match[str], published: datetime | None, ahead: bool) -> Fou
     except ValueError:
         return None
     return FoundDate(m.group(0).strip(), start, end)
+
+
+def duration_days(m: re.Match[str]) -> int:
+    """The number of days of a :data:`DURATION_RE` match."""
+    n = (m["n"] or m["n2"]).lower()
+    return _NUMBERS[n] if n in _NUMBERS else int(n)

@@ -12,8 +12,9 @@ import re
 from datetime import datetime
 
 from pipelines.classify import ArticleDoc
+from pipelines.events.proposers import mention_proposer
 from pipelines.events.records import Candidate, Form, Mention
-from pipelines.events.slots import mention_proposer, verb_gap
+from pipelines.events.slots import verb_gap
 from pipelines.taxonomy import EventKindSpec, EventShape, EventsSpec, normalise_token, tokenize
 
 __all__ = ["FEATURES", "describe", "set_features"]

@@ -16,9 +16,9 @@ from functools import lru_cache
 from pipelines.events.keys import contains, event_key
 from pipelines.events.lexicon import is_base_verb
 from pipelines.events.names import cut_subject, title_span
+from pipelines.events.proposers import submitter
 from pipelines.events.records import Candidate, Form, Mention
 from pipelines.events.sentences import Sentence
-from pipelines.events.slots import submitter
 from pipelines.taxonomy import EventKindSpec, EventShape, EventsSpec
 
 __all__ = ["proposal_candidates"]
