@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from pipelines.evaluation.holdout import split_held_out
 
 from dagster_project.cli import main as cli_main
 from pipelines.evaluation import (
@@ -25,6 +24,7 @@ from pipelines.evaluation import (
     kfold,
     load_labeled,
 )
+from pipelines.evaluation.holdout import split_held_out
 from pipelines.taxonomy import load_taxonomy
 from tests.helpers.events import OWN_SETS, bundled_labeled
 

@@ -56,6 +56,45 @@ def _to_subject_ok(subject: str, ev: EventsSpec) -> bool:
     return words[0] == "the" and any(w.lower() in ev.organisation_heads for w in body)
 
 
+_COUNTED = re.compile(
+    r"\b(?:a\s+)?(?:series of|two|three|four|five|six|seven|eight|several|[2-9])\s+"
+    r"(?:proposals|suggestions|motions)\b",
+    re.IGNORECASE,
+)
+_WH = frozenset(["how", "what", "why", "whether", "which", "who", "whom", "where", "when"])
+_GENERIC = frozenset(
+    [
+        "subject",
+        "subjects",
+        "matter",
+        "matters",
+        "issue",
+        "issues",
+        "topic",
+        "topics",
+        "question",
+        "questions",
+    ]
+)
+_POSSESSIVE = frozenset(["their", "his", "her", "its", "our", "your", "my"])
+
+
+def _subject_names_something(subject: str) -> bool:
+    """Whether a cut subject names a matter, not a pronoun or a clause fragment: "the
+    subject", "how the country" (a clause cut at its verb) and "to carry out their duties"
+    (everyday wording) name nothing a reader could follow."""
+    words = [w.strip("\"'‘’“”(),").lower() for w in subject.split()]
+    words = [w for w in words if w]
+    if not words:
+        return False
+    if words[0] in _WH:
+        return len(words) > 2 and words[1] == "to"  # "how to cut costs" names a matter
+    if len(words) <= 2 and words[-1] in _GENERIC:
+        return False  # "the subject", "this issue"
+    # "to carry out their duties": a verb (and particle) straight onto someone's own things.
+    return not (len(words) <= 5 and any(w in _POSSESSIVE for w in words[1:3]))
+
+
 def _names(sent: Sentence, spec: EventKindSpec, ev: EventsSpec) -> list[tuple[str, int, str]]:
     """(name, offset, form) of each proposal named in ``sent``."""
     text = sent.text
@@ -94,6 +133,8 @@ def _names(sent: Sentence, spec: EventKindSpec, ev: EventsSpec) -> list[tuple[st
         subj = cut_subject(rest[im.end() :], spec)
         if not subj or (prep == "to" and not _to_subject_ok(subj, ev)):
             continue
+        if not _subject_names_something(subj):
+            continue
         out.append((f"{noun}{by} {prep} {subj}", m.start(), Form.SUBJECT))
     return out
 
@@ -129,7 +170,12 @@ def proposal_candidates(sentences: list[Sentence], ev: EventsSpec) -> list[Candi
             # person submitting it there is nothing to name ("the proposals submitted ...").
             first = bare[0]
             who = submitter(first.sentence.text)
-            if who:
+            counted = _COUNTED.search(first.sentence.text)
+            if who and counted:
+                # "brought four suggestions": the stories' own name for them.
+                first.name = re.sub(r"^a\s+", "", counted.group(0).lower())
+                found.append(Candidate(spec.kind, spec.shape, event_key(first.name), None, [first]))
+            elif who:
                 first.name = f"{first.name.lower().rstrip('s')} by {who}"
                 found.append(Candidate(spec.kind, spec.shape, event_key(first.name), None, [first]))
         out.extend(found)
