@@ -23,12 +23,23 @@ from pipelines.events.records import Candidate
 from pipelines.events.sentences import Sentence, word_set
 from pipelines.taxonomy import EventsSpec
 
-__all__ = ["APPOSED", "Anchor", "Busy", "anchors", "between_free", "gap_ok", "verb_gap"]
+__all__ = [
+    "APPOSED",
+    "Anchor",
+    "Busy",
+    "anchors",
+    "between_free",
+    "gap_ok",
+    "lead_clause",
+    "verb_gap",
+]
 
 #: sentence index -> spans (start, end, name) of the *other* events named in it
 Busy = dict[int, list[tuple[int, int, str]]]
 
-_SUBJECT_REF = "(?:It|The event|The {t}|This year's {t}|The {t}'s|This year's edition)"
+# "It", "The forum", "The three-day event", "This year's expo", "The 2024 edition".
+_MODIFIER = r"(?:(?:[a-z]+-day|week-long|annual|latest|(?:19|20)\d\d)\s+)?"
+_SUBJECT_REF = rf"(?:It|(?:The|This year's)\s+{_MODIFIER}(?:event|edition|{{t}})(?:'s)?)"
 # Words allowed between an anchor and its slot: auxiliaries, adverbs, dates, particles.
 _GAP_WORDS = word_set(
     "on from to until through till under way off place up the this last next week year"
@@ -38,6 +49,13 @@ _GAP_WORDS = word_set(
 )
 _WORD = re.compile(r"[A-Za-z0-9][\w'’\-]*|[,()]")
 _NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th)?(?:-\d{1,2}(?:st|nd|rd|th)?)?|(?:19|20)\d\d")
+# "was jointly launched by 30 carmakers in Chongqing on Monday": the organisers' phrase is part
+# of the event's clause (and read by the organiser slot), not a break in it.
+_BY_PARTY = re.compile(
+    r"\b(?P<v>hosted|launched|organized|organised|sponsored|initiated|founded|convened)\s+by\s+"
+    r"[^,;]{1,80}?(?=\s+(?:in|at|on|from)\s|\s*$)"
+    r"|\b(?:scheduled|set|slated|planned)\s+for\b"
+)
 _ABBREVIATION = re.compile(r"\s*\([A-Z][A-Za-z0-9&\-]{1,12}\)")
 #: ", a session of the " / ", part of the " / ", a sub-forum of the ": an umbrella follows.
 APPOSED = re.compile(
@@ -45,6 +63,28 @@ APPOSED = re.compile(
     r"subforum|part|segment|component|sub-event|side event|highlight|activity|activities|"
     r"event|events|forum|forums)\s+(?:of|at|during|under|within)\s+(?:the\s+)?$"
 )
+
+
+# "Held in Chongqing from Nov 5 to 7, the X ...": a participle clause that opens the sentence
+# and whose subject is the event right after it.
+_LEAD_PARTICIPLE = re.compile(
+    r"^(?:Held|Hosted|Staged|Taking place|Opening|Opened|Running|Launched|Convened)\b"
+    r"(?P<c>[^;\"“”]{3,140}?),\s+(?:the\s+)?$"
+)
+
+
+def lead_clause(anchor: Anchor, busy: Busy) -> str:
+    """The words of an opening participle clause that speaks of the event at ``anchor``
+    ("Held in Chongqing on Friday, the X ..."); "" when there is none."""
+    m = _LEAD_PARTICIPLE.match(anchor.sentence.text[: anchor.start])
+    if (
+        not m
+        or anchor.subordinate
+        or busy.get(anchor.sentence.index, ())
+        and not between_free(anchor, 0, anchor.start, busy)
+    ):
+        return ""
+    return m["c"]
 
 
 @dataclass(frozen=True)
@@ -105,7 +145,8 @@ def gap_ok(gap: str, ev: EventsSpec, allow_places: bool) -> bool:
     """Whether ``gap`` holds only auxiliaries, adverbs, dates and particles (and, with
     ``allow_places``, place names): words that keep a slot in the event's own clause. A verb of
     saying ends the clause: "organizers *said* on Tuesday" dates the statement."""
-    words = _WORD.findall(_ABBREVIATION.sub("", gap))
+    gap = _BY_PARTY.sub(lambda m: f" {m['v'] or ''} ", _ABBREVIATION.sub("", gap))
+    words = _WORD.findall(gap)
     if len(words) > 14:
         return False
     prev = ""

@@ -334,7 +334,8 @@ def _follower_re(trigger: str) -> re.Pattern[str]:
     t = re.escape(trigger)
     # "It was hosted by ...", "Its organizers include ...", "Over four days it drew ...".
     return re.compile(
-        rf"(?i:It|Its|The event|The event's|The {t}|The {t}'s|This year's {t})\b"
+        rf"(?i:It|Its|(?:The|This year's)\s+(?:(?:[a-z]+-day|week-long|annual)\s+)?"
+        rf"(?:event|{t})(?:'s)?)\b"
         r"|(?:[A-Z][\w\s]{0,24}?,?\s+)?it\s+(?:is|was|will|has|had|drew|draws|ran|runs)\b"
     )
 

@@ -43,7 +43,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 #: A month as written ("November", "Nov.").
 MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+    r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)(?![a-z])"
 )
 #: A day of the week.
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -51,12 +51,15 @@ WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 TIME_WORDS = frozenset(
     re.findall(r"[A-Za-z]+", MONTH.lower()) + list(_WEEKDAYS) + ["sep", "today", "tomorrow"]
 )
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
 #: A calendar date or range, or a weekday.
 DATE_RE = re.compile(
     rf"\b(?P<m1>{MONTH})\s+(?P<d1>{_DAY})"
     rf"(?:\s*(?:-|–|to|through|until|and)\s*(?:(?P<m2>{MONTH})\s+)?(?P<d2>{_DAY})\b)?"
     rf"(?:,?\s+(?P<y>(?:19|20)\d\d))?"
+    # "23-24 November 2024", the order of British and some Chinese English sources.
+    rf"|\b(?P<d1b>{_DAY})(?:\s*(?:-|–|to)\s*(?P<d2b>{_DAY}))?\s+(?P<m1b>{MONTH})"
+    rf"(?:,?\s+(?P<yb>(?:19|20)\d\d))?"
     rf"|\b(?P<wd>{WEEKDAY})(?:\s*(?:-|–|to|through|until|and)\s*(?P<wd2>{WEEKDAY}))?\b"
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
@@ -120,14 +123,19 @@ def parse_date(m: re.Match[str], published: datetime | None, ahead: bool) -> Fou
             target = _WEEKDAYS.index(m["wd2"].lower())
             end = day + timedelta(days=(target - day.weekday()) % 7)
         return FoundDate(m.group(0), day, end)
+    month, day, month2, day2, year = (
+        (m["m1"], m["d1"], m["m2"], m["d2"], m["y"])
+        if m["m1"]
+        else (m["m1b"], m["d1b"], None, m["d2b"], m["yb"])
+    )
     try:
-        m1 = _MONTHS[m["m1"][:3].lower()]
-        d1 = int(re.sub(r"\D", "", m["d1"]))
-        start = _nearest(m1, d1, published, int(m["y"]) if m["y"] else None)
+        m1 = _MONTHS[month[:3].lower()]
+        d1 = int(re.sub(r"\D", "", day))
+        start = _nearest(m1, d1, published, int(year) if year else None)
         end = start
-        if m["d2"]:
-            m2 = _MONTHS[m["m2"][:3].lower()] if m["m2"] else m1
-            d2 = int(re.sub(r"\D", "", m["d2"]))
+        if day2:
+            m2 = _MONTHS[month2[:3].lower()] if month2 else m1
+            d2 = int(re.sub(r"\D", "", day2))
             end = date(start.year + (1 if m2 < m1 else 0), m2, d2)
             if end < start:
                 return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.events.anchors import Anchor, Busy, between_free, gap_ok
+from pipelines.events.anchors import Anchor, Busy, between_free, gap_ok, lead_clause
 from pipelines.events.dates import TIME_WORDS
 from pipelines.events.sentences import word_set
 from pipelines.taxonomy import EventsSpec
@@ -69,6 +69,10 @@ def find_place(anchor: Anchor, ev: EventsSpec, busy: Busy) -> str | None:
             anchor, anchor.end, m.start(), busy
         ):
             break
+        place = _valid_place(m["p"], ev)
+        if place:
+            return place
+    for m in _PLACE_AT.finditer(lead_clause(anchor, busy)):
         place = _valid_place(m["p"], ev)
         if place:
             return place

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pipelines.core.instants import CST
 from pipelines.core.statuses import EventStatus
 from pipelines.events.anchors import Anchor, Busy, anchors, between_free, gap_ok, verb_gap
-from pipelines.events.dates import FoundDate
+from pipelines.events.dates import DATE_RE, FoundDate, parse_date
 from pipelines.events.places import find_place, split_place
 from pipelines.events.records import Candidate
 from pipelines.events.timing import find_date, find_end, opening_only
@@ -38,6 +38,11 @@ _ORGANISER = re.compile(
 _ORGANISER_FIRST = re.compile(
     r"^(?:Co-)?(?:Hosted|Organized|Organised|Sponsored|Initiated)\s+by\s+(?P<o>[^,]+),\s+"
     r"(?:the\s+)?$"
+)
+_MORE_BY = re.compile(
+    r"\s*,?\s*(?:and|while|with)\s+(?:co-)?(?:hosted|organized|organised|sponsored|undertaken|"
+    r"supported|co-organized|co-organised)\s+by\s+",
+    re.IGNORECASE,
 )
 _ORGANISERS_ARE = re.compile(
     r"^(?:Its|The (?:event|[a-z]+)['’]s)\s+(?:co-)?(?:organi[sz]ers|hosts|sponsors)\s+"
@@ -92,13 +97,17 @@ def _organisers(anchor: Anchor, ev: EventsSpec, busy: Busy) -> list[str]:
     if first and between_free(anchor, 0, anchor.start, busy):
         return _split_parties(first["o"], ev)
     m = _ORGANISER.search(text, anchor.end)
-    if (
+    if not (
         m
         and gap_ok(text[anchor.end : m.start()], ev, True)
         and between_free(anchor, anchor.end, m.start(), busy)
     ):
-        return _split_parties(m["o"], ev)
-    return []
+        return []
+    out: list[str] = []
+    # "hosted by A and organized by B": each "by" phrase of the clause gives parties.
+    for part in _MORE_BY.split(m["o"]):
+        out.extend(p for p in _split_parties(part, ev) if p not in out)
+    return out
 
 
 def _organisers_after(cand: Candidate, anchors_: list[Anchor], ev: EventsSpec) -> list[str]:
@@ -140,6 +149,20 @@ def _status(
         return EventStatus.ANNOUNCED
     if any(_HELD.search(t) for t in texts):
         return EventStatus.HELD
+    return None
+
+
+_MOVED_TO = re.compile(
+    r"\b(?:postponed|moved|rescheduled|put off|pushed back)\s+(?:to|until|till)\s+(?:the\s+)?$"
+)
+
+
+def _moved_to(anchors_: list[Anchor], published: datetime | None) -> FoundDate | None:
+    for a in anchors_:
+        text = a.sentence.text
+        for m in DATE_RE.finditer(text, a.end):
+            if _MOVED_TO.search(text[max(0, m.start() - 30) : m.start()]):
+                return parse_date(m, published, True)
     return None
 
 
@@ -186,6 +209,9 @@ def fill_slots(
             end_known = False
     venue, city = split_place(place, ev)
     status = _status(cand, found_anchors, date, end_known, ev, published) if places else None
+    if status is EventStatus.POSTPONED:
+        # The date it was scheduled for is no longer its date; "postponed to June 5" is.
+        date, end_known = _moved_to(found_anchors, published), True
     if parent:
         cues.append(f'part of "{parent}"')
     return Slots(

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from pipelines.events.anchors import Anchor, Busy, between_free, gap_ok
+from pipelines.events.anchors import Anchor, Busy, between_free, gap_ok, lead_clause
 from pipelines.events.dates import DATE_RE, DURATION_RE, FoundDate, duration_days, parse_date
 from pipelines.events.lexicon import verb_lemmas
 from pipelines.events.sentences import Sentence
@@ -92,6 +92,11 @@ def find_date(
     it, or None."""
     if anchor.subordinate:
         return None
+    lead = lead_clause(anchor, busy)
+    for m in DATE_RE.finditer(lead):
+        found = parse_date(m, pub, _ahead(lead, ev))
+        if found is not None and not _UNTIL.search(lead[max(0, m.start() - 16) : m.start()]):
+            return found, lead
     text = anchor.sentence.text
     for m in DATE_RE.finditer(text):
         if m.start() >= anchor.end:
