@@ -55,6 +55,8 @@ _BY_PARTY = re.compile(
     r"\b(?P<v>hosted|launched|organized|organised|sponsored|initiated|founded|convened)\s+by\s+"
     r"[^,;]{1,80}?(?=\s+(?:in|at|on|from)\s|\s*$)"
     r"|\b(?:scheduled|set|slated|planned)\s+for\b"
+    # "launched at a ceremony in Chengdu": the occasion, not another event.
+    r"|\bat\s+(?:a|an|the)\s+(?:[a-z\-]+\s+){0,2}?(?:ceremony|meeting|gathering|session)\b"
 )
 _ABBREVIATION = re.compile(r"\s*\([A-Z][A-Za-z0-9&\-]{1,12}\)")
 #: ", a session of the " / ", part of the " / ", a sub-forum of the ": an umbrella follows.
@@ -102,6 +104,13 @@ def _subject_re(trigger: str) -> re.Pattern[str]:
     return re.compile(_SUBJECT_REF.format(t=trigger) + r"\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
+def _inner_re(trigger: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"\b(?:this year's|the upcoming|the)\s+{_MODIFIER}(?:edition|event|{trigger})\b"
+    )
+
+
 def _past_apposition(sent: Sentence, end: int, busy: Busy) -> tuple[int, str | None]:
     """Where the event's clause goes on after ``end`` when an umbrella is in apposition
     ("X, a session of the Y, took place ..."), and the umbrella's name; else (end, None)."""
@@ -138,6 +147,15 @@ def anchors(cand: Candidate, busy: Busy) -> tuple[list[Anchor], str | None]:
         sm = subject.match(sent.text)
         if sm:
             out.append(Anchor(sent, sm.start(), sm.end()))
+    # "Organizers of the X said that this year's edition, to be held from ...": a
+    # back-reference later in a sentence naming the event, with no other event between.
+    inner = _inner_re(trig)
+    for m in cand.mentions:
+        for r in inner.finditer(m.sentence.text, m.end):
+            a = Anchor(m.sentence, r.start(), r.end())
+            if between_free(a, m.end, r.start(), busy):
+                out.append(a)
+            break
     return out, parent
 
 

@@ -12,6 +12,7 @@ from pipelines.events.proposers import find_proposers, mention_proposer, propose
 from pipelines.events.records import Candidate, ExtractedEvent, Mention
 from pipelines.events.sentences import Sentence, article_sentences
 from pipelines.events.slots import fill_slots
+from pipelines.events.umbrella import link_subevents
 from pipelines.taxonomy import EventShape, EventsSpec, Taxonomy, load_taxonomy
 
 __all__ = ["extract_candidates", "extract_events", "extract_traced"]
@@ -114,4 +115,4 @@ def extract_traced(
         why = decide(c, mdl)
         if c.accepted:
             out.append((_event(c, why, cands, tax.events, doc, sentences), c))
-    return out, cands
+    return link_subevents(out), cands

@@ -24,7 +24,7 @@ from pipelines.events.anchors import Anchor, Busy, anchors, between_free, gap_ok
 from pipelines.events.dates import DATE_RE, FoundDate, parse_date
 from pipelines.events.places import find_place, split_place
 from pipelines.events.records import Candidate
-from pipelines.events.timing import find_date, find_end, opening_only
+from pipelines.events.timing import find_date, find_end, from_end, opening_only
 from pipelines.taxonomy import EventsSpec
 
 __all__ = ["Slots", "fill_slots", "verb_gap"]
@@ -200,6 +200,10 @@ def fill_slots(
         for o in _organisers_after(cand, found_anchors, ev):
             if o not in organisers:
                 organisers.append(o)
+    if date is None:
+        date = from_end(found_anchors, ev, busy, published, cand.backrefs)
+        if date is not None:
+            cues.append(f'date "{date.text}" from its end and length')
     end_known = True
     if date is not None and date.start == date.end:
         longer = find_end(found_anchors, date, ev, busy, published, cand.backrefs)

@@ -28,7 +28,7 @@ from pipelines.events.lexicon import verb_lemmas
 from pipelines.events.sentences import Sentence
 from pipelines.taxonomy import EventsSpec
 
-__all__ = ["find_date", "find_end", "gap_free_of_speech", "opening_only"]
+__all__ = ["find_date", "find_end", "from_end", "gap_free_of_speech", "opening_only"]
 
 _PRESENT = re.compile(r"\b(?:runs|opens|starts|begins|continues|lasts|closes|ends|is|are)\b")
 _UNTIL = re.compile(
@@ -169,3 +169,41 @@ def opening_only(anchor_text: str) -> bool:
     """Whether the words that gave a one-day date speak of an opening ("opened on",
     "got under way on", "Monday's opening of"): the event may run on, its end is unknown."""
     return bool(_OPENING.search(anchor_text))
+
+
+def from_end(
+    anchors: list[Anchor],
+    ev: EventsSpec,
+    busy: Busy,
+    pub: datetime | None,
+    followers: Sequence[Sentence] = (),
+) -> FoundDate | None:
+    """ "The two-day conference, which ended on Thursday": an end and a duration of the same
+    event give its start."""
+    own = [a.sentence for a in anchors if not a.subordinate] + list(followers)
+    days = next(
+        (
+            duration_days(d)
+            for s in own
+            if not busy.get(s.index)
+            for d in [DURATION_RE.search(s.text)]
+            if d
+        ),
+        None,
+    )
+    if days is None:
+        return None
+    for a in anchors:
+        if a.subordinate:
+            continue
+        text = a.sentence.text
+        for m in DATE_RE.finditer(text, a.end):
+            if not gap_ok(text[a.end : m.start()], ev, True):
+                break
+            if not _UNTIL.search(text[max(0, m.start() - 16) : m.start()]):
+                continue
+            end = parse_date(m, pub, False)
+            if end is not None and end.start == end.end:
+                start = end.end - timedelta(days=days - 1)
+                return FoundDate(f"{days} days to {end.text}", start, end.end)
+    return None
