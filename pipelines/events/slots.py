@@ -48,6 +48,7 @@ _ORGANISERS_ARE = re.compile(
     r"^(?:Its|The (?:event|[a-z]+)['’]s)\s+(?:co-)?(?:organi[sz]ers|hosts|sponsors)\s+"
     r"(?:include|includes|included|are|were)\s+(?P<o>[^.;]+)"
 )
+_CHANGE_WORDS = re.compile(r"postpon|delay|reschedul|put off|cancel|called off|scrapped")
 _POSTPONED = re.compile(r"\b(?:postponed|delayed|rescheduled|put off)\b", re.IGNORECASE)
 _CANCELLED = re.compile(r"\b(?:cancelled|canceled|called off|scrapped)\b", re.IGNORECASE)
 _HELD = re.compile(
@@ -93,6 +94,8 @@ def _split_parties(text: str, ev: EventsSpec) -> list[str]:
 
 def _organisers(anchor: Anchor, ev: EventsSpec, busy: Busy) -> list[str]:
     text = anchor.sentence.text
+    if " by " not in anchor.sentence.lower:
+        return []  # most sentences: no "hosted by" to read
     first = _ORGANISER_FIRST.match(text[: anchor.start])
     if first and between_free(anchor, 0, anchor.start, busy):
         return _split_parties(first["o"], ev)
@@ -131,7 +134,7 @@ def _status(
     texts = [a.sentence.text for a in anchors_ if not a.subordinate]
     # Said of the event itself: "The X, scheduled for May, has been postponed".
     for a in anchors_:
-        if a.subordinate:
+        if a.subordinate or not _CHANGE_WORDS.search(a.sentence.lower):
             continue
         clause = a.sentence.text[a.start :]
         if _CANCELLED.search(clause[:160]):
