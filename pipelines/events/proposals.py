@@ -134,6 +134,9 @@ def _names(sent: Sentence, spec: EventKindSpec, ev: EventsSpec) -> list[tuple[st
         if not subj or (prep == "to" and not _to_subject_ok(subj, ev)):
             continue
         if not _subject_names_something(subj):
+            # "suggestions on the subject": context for another proposal, not one to name
+            # by its proposer either.
+            out.append(("", m.start(), ""))
             continue
         out.append((f"{noun}{by} {prep} {subj}", m.start(), Form.SUBJECT))
     return out
@@ -151,7 +154,8 @@ def proposal_candidates(sentences: list[Sentence], ev: EventsSpec) -> list[Candi
                 continue
             if spec.excluded_context and spec.excluded_context.search(sent.text):
                 continue
-            named = _names(sent, spec, ev)
+            found_names = _names(sent, spec, ev)
+            named = [n for n in found_names if n[0]]
             for name, off, form in named:
                 key = event_key(name)
                 mention = Mention(name, sent, off, off + len(name), form, spec.triggers[0])
@@ -161,7 +165,7 @@ def proposal_candidates(sentences: list[Sentence], ev: EventsSpec) -> list[Candi
                         break
                 else:
                     found.append(Candidate(spec.kind, spec.shape, key, None, [mention]))
-            if not named and spec.submit_cues and spec.submit_cues.search(sent.text):
+            if not found_names and spec.submit_cues and spec.submit_cues.search(sent.text):
                 nm = _noun_re(spec.triggers).search(sent.text)
                 if nm:
                     bare.append(Mention(nm.group(0), sent, nm.start(), nm.end(), Form.BARE, ""))
