@@ -45,7 +45,13 @@ _GAP_WORDS = word_set(
     "on from to until through till under way off place up the this last next week year"
     " afternoon morning evening night day days officially formally jointly also recently"
     " successfully grandly which will be been being was were is are has have had here there"
-    " once again both in at"
+    " once again both in at between"
+)
+# Lower-case words of a place phrase: "the southwestern city of Chongqing".
+_PLACE_WORDS = word_set(
+    "and & of city municipality province county district town southwest southwestern northwest"
+    " northwestern southeast southeastern northeast northeastern southern northern eastern"
+    " western central inland coastal chinese"
 )
 _WORD = re.compile(r"[A-Za-z0-9][\w'’\-]*|[,()]")
 _NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th)?(?:-\d{1,2}(?:st|nd|rd|th)?)?|(?:19|20)\d\d")
@@ -180,7 +186,7 @@ def gap_ok(gap: str, ev: EventsSpec, allow_places: bool) -> bool:
             or bool(_NUMBER.fullmatch(w) and prev)
             or low.endswith("ly")
             or (w.islower() and (is_verb_form(low) or is_base_verb(low)))
-            or (allow_places and (w[0].isupper() or low in ev.place_heads or low in ("and", "&")))
+            or (allow_places and (w[0].isupper() or low in ev.place_heads or low in _PLACE_WORDS))
         )
         if not ok:
             return False

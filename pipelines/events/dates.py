@@ -66,7 +66,7 @@ _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "e
 _COUNT = r"(?P<n>two|three|four|five|six|seven|eight|[2-8])"
 #: How long an event lasts: "for three days", "over four days", "a two-day forum".
 DURATION_RE = re.compile(
-    rf"\b(?:for|over|across|lasting|lasts|last|during|in)\s+(?:the\s+)?(?:next\s+|past\s+)?"
+    rf"\b(?:for|over|across|lasting|lasts|last|during|in|after)\s+(?:the\s+)?(?:next\s+|past\s+)?"
     rf"{_COUNT}\s+days\b|\b{_COUNT.replace('<n>', '<n2>')}-day\b",
     re.IGNORECASE,
 )

@@ -23,9 +23,17 @@ from pipelines.taxonomy import EventsSpec
 __all__ = ["find_place", "split_place"]
 
 _CAP = r"[A-Z][\w'’\-]*"
-_PLACE = rf"{_CAP}(?:\s+(?:(?:of|and|&|de)\s+(?:the\s+)?)?{_CAP})*"
-# "southwest China's Chongqing", "China's Chongqing": the region is not the place.
-_REGION = r"(?:(?:[a-z]+\s+)?China['’]s\s+)?"
+# "Yubei District", "Chongqing's Yubei district" (the head written in lower case).
+_PLACE = (
+    rf"{_CAP}(?:\s+(?:(?:of|and|&|de)\s+(?:the\s+)?)?{_CAP})*"
+    r"(?:\s+(?:district|county|new area|city|province|municipality|township|town)\b)?"
+)
+# "southwest China's Chongqing", "China's southwestern Chongqing", "the southwestern city of
+# Chongqing": the region or the kind of place is not the place.
+_REGION = (
+    r"(?:(?:[a-z]+\s+)?China['’]s\s+(?:[a-z]+\s+)?)?"
+    r"(?:the\s+(?:[a-z\-]+\s+){0,3}(?:city|municipality|district|town|province|county)\s+of\s+)?"
+)
 _PLACE_AT = re.compile(rf"(?:in|at)\s+(?:the\s+)?{_REGION}(?:the\s+)?(?P<p>{_PLACE})")
 _HOST_VERBS = (
     r"(?:played host to|plays host to|hosted|hosts|is hosting|will host|was the venue for|"
