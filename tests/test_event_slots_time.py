@@ -154,3 +154,27 @@ def test_dates_as_chinese_and_british_sources_write_them() -> None:
         found = parse_date(m, pub, False) if m else None
         assert found is not None and (found.start, found.end) == want, text
     assert DATE_RE.search("in Mar 2021") is None  # a month and a year is not a day
+
+
+def test_places_as_other_sources_write_them_and_the_date_after_them() -> None:
+    for text, place, start in [
+        (
+            "The 2024 China Hot Pot Forum was held in the southwestern city of Chongqing on "
+            "Saturday.",
+            "Chongqing",
+            date(2024, 5, 11),
+        ),
+        (
+            "The 2024 Inland Port Summit took place in China's southwestern Chongqing "
+            "Municipality between May 8 and 10.",
+            "Chongqing Municipality",
+            date(2024, 5, 8),
+        ),
+        (
+            "The 2024 Western China Robot Expo opened in Chongqing's Yubei district on Monday.",
+            "Chongqing's Yubei district",
+            date(2024, 5, 13),
+        ),
+    ]:
+        evs = events(f"Chongqing - {text}", published=TUESDAY)
+        assert (evs[0].place, evs[0].start_date) == (place, start), text
