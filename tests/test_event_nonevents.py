@@ -40,3 +40,13 @@ def test_counted_suggestions_are_named_as_the_story_counts_them() -> None:
     assert names(evs) == [("proposal", "four suggestions")]
     assert evs[0].proposers == ("Zhu Huarong",) and evs[0].proposer_roles == ("NPC deputy",)
     assert evs[0].start_date is not None and evs[0].start_date.isoformat() == "2024-03-01"
+
+
+def test_an_association_named_as_an_affiliation_is_not_an_alliance() -> None:
+    for text in [
+        "Singer Zhang Yu of the Chongqing Music Association performed at the opening gala.",
+        "The Chongqing Music Association, which has 3,000 members, held its gala on Friday.",
+    ]:
+        assert events(f"Chongqing - {text}") == [], text
+    launched = events("Chongqing - The Chongqing Hydrogen Alliance was launched on Friday.")
+    assert names(launched) == [("alliance", "Chongqing Hydrogen Alliance")]

@@ -114,7 +114,10 @@ class AcceptanceModel:
 MODEL_FILE = "model.json"
 # Features that rule a candidate out whatever the model says: an edition of an earlier year is
 # background, never the news (the labels' definition of an event).
-VETOES = ("past",)
+# A kind that declares ``cue_required`` (alliances) is an event only where its report cue
+# fires: in the labeled sets every alliance has one, and "Singer Zhang of the Chongqing Music
+# Association" does not.
+VETOES = ("past", "uncued")
 
 
 def save_model(model: AcceptanceModel, path: Path) -> None:
