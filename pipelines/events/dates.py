@@ -39,6 +39,7 @@ _MONTHS = {
     "nov": 11,
     "dec": 12,
 }
+_RELATIVE = {"yesterday": -1, "today": 0, "tomorrow": 1}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: A month as written ("November", "Nov.").
 MONTH = (
@@ -49,7 +50,9 @@ MONTH = (
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 #: Months (full and short), weekdays, "today" and "tomorrow", lower case.
 TIME_WORDS = frozenset(
-    re.findall(r"[A-Za-z]+", MONTH.lower()) + list(_WEEKDAYS) + ["sep", "today", "tomorrow"]
+    re.findall(r"[A-Za-z]+", MONTH.lower())
+    + list(_WEEKDAYS)
+    + ["sep", "today", "tomorrow", "yesterday"]
 )
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
 #: A calendar date or range, or a weekday.
@@ -60,6 +63,7 @@ DATE_RE = re.compile(
     # "23-24 November 2024", the order of British and some Chinese English sources.
     rf"|\b(?P<d1b>{_DAY})(?:\s*(?:-|–|to)\s*(?P<d2b>{_DAY}))?\s+(?P<m1b>{MONTH})"
     rf"(?:,?\s+(?P<yb>(?:19|20)\d\d))?"
+    r"|\b(?P<rel>today|yesterday|tomorrow)\b"
     rf"|\b(?P<wd>{WEEKDAY})(?:\s*(?:-|–|to|through|until|and)\s*(?P<wd2>{WEEKDAY}))?\b"
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
@@ -114,6 +118,12 @@ def _weekday(name: str, published: datetime | None, ahead: bool) -> date | None:
 def parse_date(m: re.Match[str], published: datetime | None, ahead: bool) -> FoundDate | None:
     """The date of a :data:`DATE_RE` match; ``ahead`` says the sentence announces the event
     (a weekday then means the next one). None when the date is impossible."""
+    if m["rel"]:
+        if published is None:
+            return None
+        pub = published.astimezone(CST).date()
+        day = pub + timedelta(days=_RELATIVE[m["rel"].lower()])
+        return FoundDate(m.group(0), day, day)
     if m["wd"]:
         day = _weekday(m["wd"], published, ahead)
         if day is None:

@@ -30,7 +30,7 @@ from pipelines.taxonomy import EventsSpec
 __all__ = ["Slots", "fill_slots", "verb_gap"]
 
 _ORGANISER = re.compile(
-    r"(?:co-)?(?:hosted|organized|organised|sponsored|initiated|convened|launched|"
+    r"(?:co-)?(?:hosted|organized|organised|sponsored|initiated|convened|launched|undertaken|"
     r"jointly\s+(?:held|hosted|organized|organised|launched|initiated|sponsored)|held|founded|"
     r"established|set\s+up)\s+by\s+(?P<o>[^.;:]+)",
     re.IGNORECASE,
