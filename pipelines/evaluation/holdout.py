@@ -2,8 +2,9 @@
 issue 17 were built, read once at the end (see ``docs/extraction.md``).
 
 The split is a fixed seeded draw of 12 of its 25 story ids (``random.Random(17).sample``), so
-anyone can re-derive it; tests and k-fold runs leave these stories out, and
-``python -m pipelines.evaluation.holdout <eval-dev dir>`` scores them with the shipped model.
+anyone can re-derive it; tests and k-fold runs leave these stories out:
+``python -m pipelines.evaluation.holdout tests/data/labeled ../shared/eval-dev`` prints the
+k-fold figures without them, and ``... --held-out`` scores them with the shipped model.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipelines.evaluation.kfold import kfold
 from pipelines.evaluation.labeled import LabeledArticle, load_labeled
 from pipelines.evaluation.metrics import evaluate
-from pipelines.evaluation.report import format_report
+from pipelines.evaluation.report import format_kfold, format_report
 
 __all__ = ["HELD_OUT_FILE", "held_out_ids", "split_held_out"]
 
@@ -45,12 +47,20 @@ def split_held_out(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Score the held-out part of articles-3.json")
-    parser.add_argument("eval_dev", type=Path, help="the shared eval-dev folder")
+    parser = argparse.ArgumentParser(
+        description="k-fold over labeled sets without the held-out part of articles-3.json, "
+        "or (--held-out) the shipped model on that part"
+    )
+    parser.add_argument("paths", nargs="+", type=Path, help="labeled files or folders")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--held-out", action="store_true", help="score only the held-out part")
     args = parser.parse_args(argv)
-    _dev, held = split_held_out(load_labeled([args.eval_dev / HELD_OUT_FILE]))
-    print(f"held out: {' '.join(sorted(a.id for a in held))}")
-    print(format_report(evaluate(held)))
+    dev, held = split_held_out(load_labeled(args.paths))
+    if args.held_out:
+        print(f"held out: {' '.join(sorted(a.id for a in held))}")
+        print(format_report(evaluate(held)))
+    else:
+        print(format_kfold(kfold(dev, args.folds)))
     return 0
 
 

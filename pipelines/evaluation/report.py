@@ -104,12 +104,17 @@ def format_kfold(report: KFoldReport) -> str:
             f"{f'{f.place.precision:.2f}/{f.place_found:.2f}':>15}"
         )
     lines += ["", "Held-out figures per labeled file, pooled over the folds", ""]
-    lines.append(f"  {'file':<24}{'articles':>9}{'topic F1':>10}{'kind F1':>9}{'names':>13}")
+    lines.append(
+        f"  {'file':<24}{'articles':>9}{'topic F1':>10}{'kind F1':>9}{'names':>13}"
+        f"{'ev. prec':>10}{'date P/found':>14}{'place P/found':>15}"
+    )
     for name, f in sorted(report.by_source.items()):
         names = f"{f.events_matched}/{f.events_labeled} {f.name_match_rate:.2f}"
         lines.append(
             f"  {name:<24}{f.articles:>9}{f.topic_micro.f1:>10.3f}{f.kind_micro.f1:>9.3f}"
-            f"{names:>13}"
+            f"{names:>13}{f.event_precision:>10.3f}"
+            f"{f'{f.date.precision:.2f}/{f.date_found:.2f}':>14}"
+            f"{f'{f.place.precision:.2f}/{f.place_found:.2f}':>15}"
         )
     lines += ["", "Pooled over the folds", ""]
     return "\n".join(lines + _figures(pooled) + _misses(pooled))
