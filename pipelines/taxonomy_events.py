@@ -44,6 +44,9 @@ class EventKindSpec:
     excluded_modifiers: frozenset[str] = frozenset()
     excluded_names: tuple[str, ...] = ()
     report_cues: re.Pattern[str] | None = None
+    # A named candidate of this kind is an event only where a report cue fires (an alliance:
+    # launched, founded, joined ...); a name alone is someone's affiliation or background.
+    cue_required: bool = False
     excluded_context: re.Pattern[str] | None = None
     # Proposal shape only.
     subject_introducers: tuple[str, ...] = ()
@@ -98,6 +101,7 @@ _NAMED_KEYS = {
     "excluded_modifiers",
     "excluded_names",
     "report_cues",
+    "cue_required",
     "excluded_context",
 }
 _PROPOSAL_KEYS = {
@@ -117,6 +121,12 @@ _TRIGGER = re.compile(r"[a-z][a-z\-]*")
 
 def _lower(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w.lower() for w in words)
+
+
+def _flag(path: str, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise err(path, key, f"expected true or false, got {value!r}")
+    return value
 
 
 def _parse_kind(path: str, kind: str, value: Any) -> EventKindSpec:
@@ -152,6 +162,7 @@ def _parse_kind(path: str, kind: str, value: Any) -> EventKindSpec:
         excluded_modifiers=_lower(lst("excluded_modifiers")),
         excluded_names=tuple(n.lower().replace("\u2019", "'") for n in lst("excluded_names")),
         report_cues=compile_cues(lst("report_cues")),
+        cue_required=_flag(path, f"{key}.cue_required", kd.get("cue_required", False)),
         excluded_context=compile_cues(lst("excluded_context")),
         subject_introducers=lst("subject_introducers"),
         subject_stops=lst("subject_stops"),

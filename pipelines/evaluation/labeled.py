@@ -4,8 +4,10 @@ A file is a JSON array of objects with ``title``, ``published``, ``tags``, ``cat
 ``paragraphs`` (the article's own text; photo ``captions`` are not part of it) and ``labels``
 with ``topics``, ``events`` and ``acceptable_extra``. An event may also label its slots, for the
 slot precision and recall: ``"date": "2024-06-26"`` or ``"2024-06-26/2024-06-27"`` (or null: no
-date is written for it) and ``"place": "Liangjiang New Area"`` (or null). A slot key that is
-absent is not labeled and not scored.
+date is written for it), or, as ``eval-guide.md`` writes them, ``"start_date": "2024-06-26"``
+and ``"end_date": "2024-06-27"`` (``end_date`` null: only the opening day is given), and
+``"place": "Liangjiang New Area"`` (or null). A slot key that is absent is not labeled and not
+scored.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ class SlotLabel:
 
     date_labeled: bool = False
     start: date | None = None
-    end: date | None = None
+    end: date | None = None  # None with a start: only the opening day is given
     place_labeled: bool = False
     place: str | None = None
 
@@ -59,8 +61,21 @@ def _parse_dt(value: Any) -> datetime | None:
     return dt.astimezone(UTC)
 
 
+def _day(value: Any, where: str, key: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{where}: {key} {value!r}: {exc}") from exc
+
+
 def _slot(ev: dict[str, Any], where: str) -> SlotLabel:
     kwargs: dict[str, Any] = {}
+    if "start_date" in ev:
+        kwargs["date_labeled"] = True
+        kwargs["start"] = _day(ev["start_date"], where, "start_date")
+        kwargs["end"] = _day(ev.get("end_date"), where, "end_date")
     if "date" in ev:
         kwargs["date_labeled"] = True
         if ev["date"] is not None:

@@ -10,10 +10,13 @@
   the other, or token Jaccard >= 0.6). The match rate is matched / labeled events. Extracted
   events matching neither a labeled nor an ``acceptable_extra`` event are extras (they lower the
   event precision).
-* **Slots**: for each labeled event whose date (place) is labeled and that was found, a date
-  given and right is a TP, given and wrong (or given where the label says none) an FP, and a
-  labeled date not given (or given wrong) an FN. A place is right when one place's words contain
-  the other's.
+* **Slots**: for each labeled event whose date (place) is labeled and that was found, a start
+  date given and right is a TP, given and wrong (or given where the label says none) an FP, and a
+  labeled start date not given (or given wrong) an FN; ``span`` scores start and end together
+  where the label gives an end. A place is right when one place's words contain the other's.
+  The *found share* (the issue's "found among events whose text gives it") divides the TPs by
+  every labeled event whose text gives the slot, found by name or not; the precision is that of
+  what was stored.
 
 Topics and kinds are those of the taxonomy. Each difference gets a cause, and the report counts
 them by cause: what to work on next.
@@ -97,8 +100,11 @@ class EvalReport:
     events_matched: int = 0
     events_extracted: int = 0
     events_extra: int = 0
-    date: PRF = field(default_factory=PRF)
+    date: PRF = field(default_factory=PRF)  # the start date
+    span: PRF = field(default_factory=PRF)  # start and end, where the label gives an end
     place: PRF = field(default_factory=PRF)
+    date_given: int = 0  # labeled events (found or not) whose text gives a start date
+    place_given: int = 0
     causes: Counter[str] = field(default_factory=Counter)
     misses: list[Miss] = field(default_factory=list)
 
@@ -128,6 +134,15 @@ class EvalReport:
             return 1.0
         return (self.events_extracted - self.events_extra) / self.events_extracted
 
+    @property
+    def date_found(self) -> float:
+        """Right start dates among all labeled events whose text gives one."""
+        return self.date.tp / self.date_given if self.date_given else 1.0
+
+    @property
+    def place_found(self) -> float:
+        return self.place.tp / self.place_given if self.place_given else 1.0
+
     def add(self, other: EvalReport) -> None:
         self.articles += other.articles
         self.taxonomy_version = self.taxonomy_version or other.taxonomy_version
@@ -139,7 +154,10 @@ class EvalReport:
         self.events_extracted += other.events_extracted
         self.events_extra += other.events_extra
         self.date.add(other.date)
+        self.span.add(other.span)
         self.place.add(other.place)
+        self.date_given += other.date_given
+        self.place_given += other.place_given
         self.causes.update(other.causes)
         self.misses.extend(other.misses)
 
@@ -161,7 +179,14 @@ def _score_slots(
     if label.date_labeled:
         got = (ev.start_date, ev.end_date) if ev.start_date else None
         want = (label.start, label.end) if label.start else None
-        if got and want and got == want:
+        if got and want and label.end is not None:
+            ok = got == want
+            report.span.tp += ok
+            report.span.fp += not ok
+            report.span.fn += not ok
+        elif want and label.end is not None:
+            report.span.fn += 1
+        if got and want and got[0] == want[0]:
             report.date.tp += 1
         else:
             if got:
@@ -173,7 +198,7 @@ def _score_slots(
                     "wrong date" if got and want else ("date missed" if want else "date where none")
                 )
                 shown = f"{ev.date_text} ({got[0]}..{got[1]})" if got else "none"
-                wanted = f"{want[0]}..{want[1]}" if want else "none"
+                wanted = f"{want[0]}..{want[1] or '?'}" if want else "none"
                 diffs.append(Difference("date", f"{name}: got {shown}, expected {wanted}", cause))
     if label.place_labeled:
         if ev.place and label.place and place_matches(ev.place, label.place):
@@ -257,6 +282,8 @@ def evaluate(
         missed = []
         for i, (kind, name) in enumerate(art.events):
             report.events_labeled += 1
+            report.date_given += art.slot(i).start is not None
+            report.place_given += art.slot(i).place is not None
             found = next((e for e in events if e.kind == kind and names_match(e.name, name)), None)
             if found is None:
                 missed.append(f"{kind}: {name}")

@@ -35,8 +35,13 @@ def _figures(report: EvalReport) -> list[str]:
         "",
         "Slots of the labeled events found (where the labels give them)",
         _HEAD,
-        _row("date", report.date),
+        _row("start date", report.date),
+        _row("start and end", report.span),
         _row("place", report.place),
+        f"Found among all labeled events whose text gives it: start date "
+        f"{report.date.tp}/{report.date_given} ({report.date_found:.1%}) at precision "
+        f"{report.date.precision:.3f}; place {report.place.tp}/{report.place_given} "
+        f"({report.place_found:.1%}) at precision {report.place.precision:.3f}",
         "",
     ]
     return lines
@@ -87,7 +92,7 @@ def format_kfold(report: KFoldReport) -> str:
         "Each fold is scored with an acceptance model fitted on the other folds only.",
         "",
         f"  {'fold':<6}{'articles':>9}{'topic F1':>10}{'kind F1':>9}{'names':>13}"
-        f"{'ev. prec':>10}{'date P/R':>13}{'place P/R':>13}",
+        f"{'ev. prec':>10}{'date P/found':>14}{'place P/found':>15}",
     ]
     for i, f in enumerate([*report.folds, pooled]):
         label = "pooled" if i == len(report.folds) else str(i + 1)
@@ -95,16 +100,21 @@ def format_kfold(report: KFoldReport) -> str:
         lines.append(
             f"  {label:<6}{f.articles:>9}{f.topic_micro.f1:>10.3f}{f.kind_micro.f1:>9.3f}"
             f"{names:>13}{f.event_precision:>10.3f}"
-            f"{f'{f.date.precision:.2f}/{f.date.recall:.2f}':>13}"
-            f"{f'{f.place.precision:.2f}/{f.place.recall:.2f}':>13}"
+            f"{f'{f.date.precision:.2f}/{f.date_found:.2f}':>14}"
+            f"{f'{f.place.precision:.2f}/{f.place_found:.2f}':>15}"
         )
     lines += ["", "Held-out figures per labeled file, pooled over the folds", ""]
-    lines.append(f"  {'file':<24}{'articles':>9}{'topic F1':>10}{'kind F1':>9}{'names':>13}")
+    lines.append(
+        f"  {'file':<24}{'articles':>9}{'topic F1':>10}{'kind F1':>9}{'names':>13}"
+        f"{'ev. prec':>10}{'date P/found':>14}{'place P/found':>15}"
+    )
     for name, f in sorted(report.by_source.items()):
         names = f"{f.events_matched}/{f.events_labeled} {f.name_match_rate:.2f}"
         lines.append(
             f"  {name:<24}{f.articles:>9}{f.topic_micro.f1:>10.3f}{f.kind_micro.f1:>9.3f}"
-            f"{names:>13}"
+            f"{names:>13}{f.event_precision:>10.3f}"
+            f"{f'{f.date.precision:.2f}/{f.date_found:.2f}':>14}"
+            f"{f'{f.place.precision:.2f}/{f.place_found:.2f}':>15}"
         )
     lines += ["", "Pooled over the folds", ""]
     return "\n".join(lines + _figures(pooled) + _misses(pooled))

@@ -14,8 +14,11 @@ The method, in four steps, each in its own module:
 3. **Acceptance** (:mod:`~pipelines.events.acceptance`): a logistic regression per shape,
    trained on the project's labeled sets (``python -m pipelines.events.train``), decides; the
    evidence stored with an event lists its probability and the features that weighed most.
-4. **Slots** (:mod:`~pipelines.events.slots`): date, place and organisers only where the
-   sentence ties them to this event.
+4. **Slots** (:mod:`~pipelines.events.slots`): date (:mod:`~pipelines.events.timing`), place,
+   venue and city (:mod:`~pipelines.events.places`), organisers, status, the umbrella event
+   (:mod:`~pipelines.events.umbrella`) and proposers with their roles
+   (:mod:`~pipelines.events.proposers`), only where the text ties them to this event
+   (:mod:`~pipelines.events.anchors`). Method and figures: ``docs/extraction.md``.
 
 Mentions of one event are merged by :func:`event_key` (:mod:`~pipelines.events.keys`).
 """

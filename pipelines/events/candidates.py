@@ -332,7 +332,12 @@ def _backref_re(trigger: str) -> re.Pattern[str]:
 @lru_cache(maxsize=256)
 def _follower_re(trigger: str) -> re.Pattern[str]:
     t = re.escape(trigger)
-    return re.compile(rf"(?:It|The event|The {t}|This year's {t})\b", re.IGNORECASE)
+    # "It was hosted by ...", "Its organizers include ...", "Over four days it drew ...".
+    return re.compile(
+        rf"(?i:It|Its|(?:The|This year's)\s+(?:(?:[a-z]+-day|week-long|annual)\s+)?"
+        rf"(?:event|{t})(?:'s)?)\b"
+        r"|(?:[A-Z][\w\s]{0,24}?,?\s+)?it\s+(?:is|was|will|has|had|drew|draws|ran|runs)\b"
+    )
 
 
 def attach_backrefs(groups: list[Candidate], sentences: list[Sentence]) -> None:
@@ -362,9 +367,11 @@ def attach_backrefs(groups: list[Candidate], sentences: list[Sentence]) -> None:
     for g in groups:
         trig = g.first.trigger
         follows = _follower_re(trig)
-        # A sentence right after a mention or a back-reference that goes on about the event.
-        for idx in sorted({m.sentence.index for m in g.mentions} | {s.index for s in g.backrefs}):
-            nxt = by_index.get(idx + 1)
+        # A sentence right after a mention or a back-reference that goes on about the event
+        # (and the one after that, when it goes on too).
+        todo = sorted({m.sentence.index for m in g.mentions} | {s.index for s in g.backrefs})
+        while todo:
+            nxt = by_index.get(todo.pop(0) + 1)
             if (
                 nxt
                 and nxt not in g.backrefs
@@ -372,4 +379,5 @@ def attach_backrefs(groups: list[Candidate], sentences: list[Sentence]) -> None:
                 and follows.match(nxt.text)
             ):
                 g.backrefs.append(nxt)
+                todo.append(nxt.index)
         g.backrefs.sort(key=lambda s: s.index)

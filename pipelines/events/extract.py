@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pipelines.classify import ArticleDoc
 from pipelines.events.acceptance import AcceptanceModel, decide, load_model
+from pipelines.events.anchors import Busy
 from pipelines.events.candidates import attach_backrefs, group_mentions, named_mentions
 from pipelines.events.features import set_features
 from pipelines.events.proposals import proposal_candidates
+from pipelines.events.proposers import find_proposers, mention_proposer, proposer_roles
 from pipelines.events.records import Candidate, ExtractedEvent, Mention
 from pipelines.events.sentences import Sentence, article_sentences
-from pipelines.events.slots import fill_slots, find_proposers, mention_proposer
+from pipelines.events.slots import fill_slots
+from pipelines.events.umbrella import link_subevents
 from pipelines.taxonomy import EventShape, EventsSpec, Taxonomy, load_taxonomy
 
 __all__ = ["extract_candidates", "extract_events", "extract_traced"]
@@ -39,13 +42,13 @@ def _candidates(doc: ArticleDoc, tax: Taxonomy) -> tuple[list[Candidate], list[S
     return out, sentences
 
 
-def _busy(cands: list[Candidate], me: Candidate) -> dict[int, list[tuple[int, int]]]:
-    out: dict[int, list[tuple[int, int]]] = {}
+def _busy(cands: list[Candidate], me: Candidate) -> Busy:
+    out: Busy = {}
     for c in cands:
         if c is me or c.shape is not EventShape.NAMED:
             continue
         for m in c.mentions:
-            out.setdefault(m.sentence.index, []).append((m.start, m.end))
+            out.setdefault(m.sentence.index, []).append((m.start, m.end, c.name))
     return out
 
 
@@ -58,26 +61,17 @@ def _event(
     sentences: list[Sentence],
 ) -> ExtractedEvent:
     first = c.first.sentence.text
+    texts = [s.text for s in sentences]
     if c.shape is EventShape.PROPOSAL:
         proposers = find_proposers(
             [s.text for s in c.sentences()],
-            [s.text for s in sentences],
+            texts,
             tuple(mention_proposer(m) for m in c.mentions),
         )
-        return ExtractedEvent(
-            kind=c.kind,
-            name=c.name,
-            key=c.key,
-            date_text=None,
-            start_date=None,
-            end_date=None,
-            place=None,
-            organisers=(),
-            proposers=proposers,
-            summary=first,
-            evidence=f"{c.kind} {why}: {first}",
-        )
-    slots = fill_slots(c, ev, _busy(cands, c), doc.published_at)
+        slots = fill_slots(c, ev, _busy(cands, c), doc.published_at, places=False)
+    else:
+        proposers = ()
+        slots = fill_slots(c, ev, _busy(cands, c), doc.published_at)
     date = slots.date
     attached = f" [{'; '.join(slots.cues)}]" if slots.cues else ""
     return ExtractedEvent(
@@ -86,12 +80,17 @@ def _event(
         key=c.key,
         date_text=date.text if date else None,
         start_date=date.start if date else None,
-        end_date=date.end if date else None,
+        end_date=date.end if date and slots.end_known else None,
         place=slots.place,
         organisers=slots.organisers,
-        proposers=(),
+        proposers=proposers,
         summary=first,
         evidence=f"{c.kind} {why}{attached}: {first}",
+        venue=slots.venue,
+        city=slots.city,
+        status=slots.status,
+        parent=slots.parent,
+        proposer_roles=proposer_roles(proposers, texts) if proposers else (),
     )
 
 
@@ -116,4 +115,4 @@ def extract_traced(
         why = decide(c, mdl)
         if c.accepted:
             out.append((_event(c, why, cands, tax.events, doc, sentences), c))
-    return out, cands
+    return link_subevents(out), cands

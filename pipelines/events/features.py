@@ -12,8 +12,9 @@ import re
 from datetime import datetime
 
 from pipelines.classify import ArticleDoc
+from pipelines.events.proposers import mention_proposer
 from pipelines.events.records import Candidate, Form, Mention
-from pipelines.events.slots import mention_proposer, verb_gap
+from pipelines.events.slots import verb_gap
 from pipelines.taxonomy import EventKindSpec, EventShape, EventsSpec, normalise_token, tokenize
 
 __all__ = ["FEATURES", "describe", "set_features"]
@@ -91,6 +92,7 @@ _DESCRIPTIONS = {
     "in_title": "in the title",
     "by_party": "proposers in the name",
     "long_subject": "long subject",
+    "uncued": "no launch, founding or expansion reported",
 }
 _STOP = frozenset({"of", "on", "and", "for", "the", "in", "to", "a", "an"})
 _DEFINITE = frozenset({"the", "these", "those", "its", "their", "earlier", "previous"})
@@ -203,6 +205,8 @@ def _named(c: Candidate, doc: ArticleDoc, ev: EventsSpec) -> None:
         if hit:
             f["future"] = 1.0
             c.cues["future"] = hit.group(0)
+    if spec.cue_required and not (f["cue"] or f["cue_near"] or f["future"]):
+        f["uncued"] = 1.0  # not a model feature: a veto (acceptance.VETOES)
     if ev.affiliation_cues and all(
         any(
             len(m.sentence.text[h.end() : m.start].split()) <= 2

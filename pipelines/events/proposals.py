@@ -16,9 +16,9 @@ from functools import lru_cache
 from pipelines.events.keys import contains, event_key
 from pipelines.events.lexicon import is_base_verb
 from pipelines.events.names import cut_subject, title_span
+from pipelines.events.proposers import submitter
 from pipelines.events.records import Candidate, Form, Mention
 from pipelines.events.sentences import Sentence
-from pipelines.events.slots import submitter
 from pipelines.taxonomy import EventKindSpec, EventShape, EventsSpec
 
 __all__ = ["proposal_candidates"]
@@ -54,6 +54,45 @@ def _to_subject_ok(subject: str, ev: EventsSpec) -> bool:
         return True
     body = [w for w in words[1:4] if w[:1].isupper()]
     return words[0] == "the" and any(w.lower() in ev.organisation_heads for w in body)
+
+
+_COUNTED = re.compile(
+    r"\b(?:a\s+)?(?:series of|two|three|four|five|six|seven|eight|several|[2-9])\s+"
+    r"(?:proposals|suggestions|motions)\b",
+    re.IGNORECASE,
+)
+_WH = frozenset(["how", "what", "why", "whether", "which", "who", "whom", "where", "when"])
+_GENERIC = frozenset(
+    [
+        "subject",
+        "subjects",
+        "matter",
+        "matters",
+        "issue",
+        "issues",
+        "topic",
+        "topics",
+        "question",
+        "questions",
+    ]
+)
+_POSSESSIVE = frozenset(["their", "his", "her", "its", "our", "your", "my"])
+
+
+def _subject_names_something(subject: str) -> bool:
+    """Whether a cut subject names a matter, not a pronoun or a clause fragment: "the
+    subject", "how the country" (a clause cut at its verb) and "to carry out their duties"
+    (everyday wording) name nothing a reader could follow."""
+    words = [w.strip("\"'‘’“”(),").lower() for w in subject.split()]
+    words = [w for w in words if w]
+    if not words:
+        return False
+    if words[0] in _WH:
+        return len(words) > 2 and words[1] == "to"  # "how to cut costs" names a matter
+    if len(words) <= 2 and words[-1] in _GENERIC:
+        return False  # "the subject", "this issue"
+    # "to carry out their duties": a verb (and particle) straight onto someone's own things.
+    return not (len(words) <= 5 and any(w in _POSSESSIVE for w in words[1:3]))
 
 
 def _names(sent: Sentence, spec: EventKindSpec, ev: EventsSpec) -> list[tuple[str, int, str]]:
@@ -94,6 +133,11 @@ def _names(sent: Sentence, spec: EventKindSpec, ev: EventsSpec) -> list[tuple[st
         subj = cut_subject(rest[im.end() :], spec)
         if not subj or (prep == "to" and not _to_subject_ok(subj, ev)):
             continue
+        if not _subject_names_something(subj):
+            # "suggestions on the subject": context for another proposal, not one to name
+            # by its proposer either.
+            out.append(("", m.start(), ""))
+            continue
         out.append((f"{noun}{by} {prep} {subj}", m.start(), Form.SUBJECT))
     return out
 
@@ -110,7 +154,8 @@ def proposal_candidates(sentences: list[Sentence], ev: EventsSpec) -> list[Candi
                 continue
             if spec.excluded_context and spec.excluded_context.search(sent.text):
                 continue
-            named = _names(sent, spec, ev)
+            found_names = _names(sent, spec, ev)
+            named = [n for n in found_names if n[0]]
             for name, off, form in named:
                 key = event_key(name)
                 mention = Mention(name, sent, off, off + len(name), form, spec.triggers[0])
@@ -120,7 +165,7 @@ def proposal_candidates(sentences: list[Sentence], ev: EventsSpec) -> list[Candi
                         break
                 else:
                     found.append(Candidate(spec.kind, spec.shape, key, None, [mention]))
-            if not named and spec.submit_cues and spec.submit_cues.search(sent.text):
+            if not found_names and spec.submit_cues and spec.submit_cues.search(sent.text):
                 nm = _noun_re(spec.triggers).search(sent.text)
                 if nm:
                     bare.append(Mention(nm.group(0), sent, nm.start(), nm.end(), Form.BARE, ""))
@@ -129,7 +174,12 @@ def proposal_candidates(sentences: list[Sentence], ev: EventsSpec) -> list[Candi
             # person submitting it there is nothing to name ("the proposals submitted ...").
             first = bare[0]
             who = submitter(first.sentence.text)
-            if who:
+            counted = _COUNTED.search(first.sentence.text)
+            if who and counted:
+                # "brought four suggestions": the stories' own name for them.
+                first.name = re.sub(r"^a\s+", "", counted.group(0).lower())
+                found.append(Candidate(spec.kind, spec.shape, event_key(first.name), None, [first]))
+            elif who:
                 first.name = f"{first.name.lower().rstrip('s')} by {who}"
                 found.append(Candidate(spec.kind, spec.shape, event_key(first.name), None, [first]))
         out.extend(found)
