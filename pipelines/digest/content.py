@@ -107,6 +107,8 @@ class DigestEvent:
     links: tuple[DigestLink, ...] = ()
     start_date: str | None = None
     end_date: str | None = None
+    # A reader's correction of its date or place, named with its source ("corrected by ...").
+    corrected: str = ""
 
     @property
     def item_key(self) -> str:

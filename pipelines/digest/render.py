@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .actions import article_menu, event_menu, with_menu
 from .content import (
     DEFAULT_TITLE,
     ITEM_ARTICLE,
@@ -114,6 +115,8 @@ def _event_mrkdwn(ev: DigestEvent, labels: DigestLabels) -> str:
         lines.append(f"*Topics:* {labels.topic_names(ev.topics)}")
     if clean(ev.summary):
         lines.append(escape(clean(ev.summary)))
+    if clean(ev.corrected):
+        lines.append(f"_{escape(clean(ev.corrected))}_")
     if len(ev.links) == 1:
         lines.append(f"*Source:* {slack_link(ev.links[0].url, ev.links[0].title)}")
     elif ev.links:
@@ -178,7 +181,9 @@ def _units(content: DigestContent) -> tuple[list[_Unit], dict[str, int]]:
         units.append(
             _Unit(
                 ev.kind,
-                _sections(_event_mrkdwn(ev, content.labels)),
+                with_menu(
+                    _sections(_event_mrkdwn(ev, content.labels)), event_menu(ev, content.labels)
+                ),
                 (ITEM_EVENT, ev.item_key),
                 label,
             )
@@ -188,7 +193,10 @@ def _units(content: DigestContent) -> tuple[list[_Unit], dict[str, int]]:
         units.append(
             _Unit(
                 _GROUP_ARTICLES,
-                _sections(_article_mrkdwn(art, content.labels)),
+                with_menu(
+                    _sections(_article_mrkdwn(art, content.labels)),
+                    article_menu(art, content.labels),
+                ),
                 (ITEM_ARTICLE, art.url),
                 clean(art.title) or art.url,
             )
