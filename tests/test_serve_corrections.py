@@ -258,7 +258,7 @@ def check_report(factory: sessionmaker[Session]) -> None:
         report = collect_report(session, labels, period, now=NOW)
     names = {ev.name.lower() for ev in report.events}
     assert "proposal on regulating robotaxi service" not in names
-    assert not any("intelligent connected vehicle forum" == n for n in names)
+    assert not any(n == "intelligent connected vehicle forum" for n in names)
     summit = next(ev for ev in report.events if "summit" in ev.name.lower())
     assert summit.articles == 2
     corrected = {(r.group, r.key): r for r in report.corrected}
