@@ -153,7 +153,8 @@ def test_forged_replayed_and_malformed_requests_are_refused(
         json.dumps({"payload": "x"}).encode(),
     ]
     unknown_values = ["zz|e||conference:x", "ne|a||https://x/", "nt|e||conference:x", "ne|e||",
-                      "ne|q||conference:x", "ws", "|||", "nt|a|talent|#!!!notbase64!!", "x" * 151]  # fmt: skip
+                      "ne|q||conference:x", "ws", "|||", "nt|a|talent|#!!!notbase64!!",
+                      "x" * 151]  # fmt: skip
     for value in unknown_values:
         payload = block_actions(
             menu, block, {"text": {"type": "plain_text", "text": MARK}, "value": value}
@@ -165,7 +166,7 @@ def test_forged_replayed_and_malformed_requests_are_refused(
         send("malformed", body, signed_headers(body, at=now - i))
     # Over 64 KB: refused before the body is read (declared length), or as it streams (chunked).
     big = form({**_valid_payload(messages), "pad": MARK * 5000})
-    for i in range(10):
+    for _ in range(10):
         send("oversized", big, signed_headers(big))
     host, port = client.conn.host, client.conn.port
     for _ in range(10):
