@@ -297,3 +297,24 @@ def check_export(world: World, tmp_path: Path) -> None:
         for r in records
         for ev in r["labels"]["events"]
     )
+
+
+def test_migration_0009_goes_up_and_down(database_url: str) -> None:
+    from sqlalchemy import inspect
+
+    from pipelines.storage.db import downgrade, migrate
+
+    migrate(database_url)
+    engine = make_engine(database_url)
+    columns = {c["name"] for c in inspect(engine).get_columns("corrections")}
+    assert {"created_at", "kind", "item_type", "item_key", "before", "after", "user_id"} <= columns
+    engine.dispose()
+    downgrade(database_url, "0005")
+    engine = make_engine(database_url)
+    assert "corrections" not in inspect(engine).get_table_names()
+    assert "events" in inspect(engine).get_table_names()
+    engine.dispose()
+    migrate(database_url)
+    engine = make_engine(database_url)
+    assert "corrections" in inspect(engine).get_table_names()
+    engine.dispose()

@@ -162,7 +162,11 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/calendar/{name}.ics", calendar, methods=["GET", "HEAD"]),
         Route("/slack/interactions", interactions, methods=["POST"]),
     ]
-    app = Starlette(routes=routes)
+    async def not_found(_request: Request, _exc: Exception) -> Response:
+        # Every 404 reads alike: no path tells a caller whether a feed exists.
+        return PlainTextResponse(NOT_FOUND, status_code=404)
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found})
     app.state.config = config
     return app
 
