@@ -162,6 +162,7 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/calendar/{name}.ics", calendar, methods=["GET", "HEAD"]),
         Route("/slack/interactions", interactions, methods=["POST"]),
     ]
+
     async def not_found(_request: Request, _exc: Exception) -> Response:
         # Every 404 reads alike: no path tells a caller whether a feed exists.
         return PlainTextResponse(NOT_FOUND, status_code=404)

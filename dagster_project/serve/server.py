@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 import uvicorn
+from sqlalchemy import event
 
 from pipelines.digest import DigestLabels
 from pipelines.settings import Settings
@@ -32,10 +34,22 @@ def per_minute_from_env() -> int:
     return int(raw)
 
 
+def _sqlite_normal_sync(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def build_config(settings: Settings, *, per_minute: int | None = None) -> ServeConfig:
     """The service's config: the database migrated, the Slack client if a token is set."""
     migrate(settings.database_url)
-    factory = session_factory(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    if engine.dialect.name == "sqlite":
+        # WAL with synchronous=NORMAL: a commit no longer waits for the disk (a power cut may
+        # lose the last corrections, a crash of the service none); Slack's 3 s budget is shared
+        # by every reader at once.
+        event.listen(engine, "connect", _sqlite_normal_sync)
+    factory = session_factory(engine)
     client = (
         make_web_client(settings.slack_token, base_url=settings.slack_api_url or None, timeout=10)
         if settings.slack_token

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,6 +84,9 @@ class InteractionHandler:
         self.rate = rate
         self.has_token = has_token
         self.topic_label = topic_label
+        # One correction at a time: on SQLite, writers queued here wait no longer than needed,
+        # where SQLite's own busy handler would sleep and retry (and a correction is ~ms).
+        self._write = threading.Lock()
 
     # --- resolving ------------------------------------------------------------------------
 
@@ -98,9 +102,10 @@ class InteractionHandler:
     # --- entry point ----------------------------------------------------------------------
 
     def handle(self, interaction: Interaction) -> Outcome:
-        if isinstance(interaction, MenuChoice):
-            return self._menu(interaction)
-        return self._submission(interaction)
+        with self._write:
+            if isinstance(interaction, MenuChoice):
+                return self._menu(interaction)
+            return self._submission(interaction)
 
     def _menu(self, choice: MenuChoice) -> Outcome:
         kind = choice.action.kind

@@ -31,6 +31,13 @@ def event_item_expr() -> Any:
     return Event.kind + ":" + Event.event_key
 
 
+def of_item(item_key: str) -> Any:
+    """The events rows of the event item ``item_key`` (``kind:event_key``): by kind and key,
+    so the (kind, event_key) index serves it."""
+    kind, _, key = item_key.partition(":")
+    return (Event.kind == kind) & (Event.event_key == key)
+
+
 @dataclass(frozen=True)
 class ItemSnapshot:
     """What a delivered item stands for now: its articles, topics and (an event) its facts."""
@@ -66,7 +73,7 @@ def item_snapshot(session: Session, item_type: str, item_key: str) -> ItemSnapsh
         session.scalars(
             select(Event)
             .join(Article, Event.article_id == Article.id)
-            .where(event_item_expr() == item_key)
+            .where(of_item(item_key))
             .order_by(Article.published_at, Event.id)
         )
     )
@@ -139,16 +146,14 @@ def apply(session: Session, correction: Correction) -> int:
             )
         )
     elif kind is CorrectionKind.NOT_EVENT:
-        result = session.execute(delete(Event).where(event_item_expr() == correction.item_key))
+        result = session.execute(delete(Event).where(of_item(correction.item_key)))
     elif kind is CorrectionKind.WRONG_SLOTS:
         values = {
             k: after[k] for k in ("date_text", "start_date", "end_date", "place") if k in after
         }
         if not values:
             return 0
-        result = session.execute(
-            update(Event).where(event_item_expr() == correction.item_key).values(**values)
-        )
+        result = session.execute(update(Event).where(of_item(correction.item_key)).values(**values))
     else:
         return _merge(session, correction.item_key, str(after["kind"]), str(after["event_key"]))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -157,7 +162,7 @@ def apply(session: Session, correction: Correction) -> int:
 def _merge(session: Session, item_key: str, kind: str, event_key: str) -> int:
     """Rows of ``item_key`` become rows of (kind, event_key); an article reporting both keeps
     one row (the target's: the unique (article, kind, key) allows no second)."""
-    rows = list(session.scalars(select(Event).where(event_item_expr() == item_key)))
+    rows = list(session.scalars(select(Event).where(of_item(item_key))))
     if not rows:
         return 0
     has_target = set(
