@@ -134,7 +134,9 @@ def submit_modal(world: World, values: dict[str, Any]) -> int:
     return world.client.post_signed(view_submission(view, values)).status
 
 
-def test_each_correction_kind_applies_everywhere(world: World, tmp_path: Path) -> None:
+def test_each_correction_kind_applies_everywhere(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     slack = world.slack
     # "Not an event", answered through the interaction's response_url.
     message, _ = item_block(world, ROBOTAXI)
@@ -197,6 +199,8 @@ def test_each_correction_kind_applies_everywhere(world: World, tmp_path: Path) -
     check_next_digest(world)
     check_report(world.factory)
     check_export(world, tmp_path)
+    exported = len(json.loads((tmp_path / "corrections.json").read_text()))
+    assert f"Evaluation of {exported} labeled articles" in capsys.readouterr().out
 
     # A reclassification recomputes every decision, and keeps what readers corrected.
     taxonomy = load_taxonomy()
@@ -277,6 +281,8 @@ def check_export(world: World, tmp_path: Path) -> None:
     env.setenv("CQMONITOR_DATA_DIR", str(tmp_path))
     try:
         assert main(["corrections", "--export", str(out)]) == 0
+        # cqmonitor evaluate takes them as labeled data.
+        assert main(["evaluate", "--corrections"]) == 0
     finally:
         env.undo()
     labeled = {a.doc.title: a for a in load_labeled([out])}
