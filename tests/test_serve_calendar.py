@@ -196,3 +196,39 @@ def test_menus_stay_within_block_kit_limits_and_round_trip() -> None:
     assert decode_value(short.encode()) == short and not short.is_hashed
     art = article_menu(DigestArticle(url="https://x.test/a/", title="A", topics=()), labels)
     assert art is None
+
+
+def test_alerts_carry_the_menu_and_reports_of_them_do_not() -> None:
+    from pipelines.digest import DigestLink
+    from pipelines.digest.alerts import Alert, build_alerts
+
+    labels = default_labels()
+    ev = DigestEvent(kind="alliance", name="Satellite Alliance", key="satellite alliance",
+                     topics=("aerospace_information",))  # fmt: skip
+    link = DigestLink(url="https://x.test/later/", title="Later")
+    first, again = build_alerts([Alert(ev), Alert(ev, reply_to="1.2", report=link)], labels)
+    menu = first.blocks[0]["accessory"]
+    assert [o["text"]["text"] for o in menu["options"]] == [
+        "Not about Aerospace information",
+        "Not an event",
+        "Wrong date or place",
+        "Same event as ...",
+    ]
+    assert "accessory" not in again.blocks[0]
+
+
+def test_a_calendar_token_is_checked_and_never_echoed(tmp_path: Path) -> None:
+    from pipelines.subscriptions import SubscriptionError, load_subscriptions
+    from pipelines.taxonomy import load_taxonomy
+
+    path = tmp_path / "subs.yaml"
+    path.write_text(
+        "subscriptions:\n  - name: a\n    channel: C0AAAAAAA\n    calendar_token: short1\n"
+    )
+    with pytest.raises(SubscriptionError) as caught:
+        load_subscriptions(path, load_taxonomy(), default_channel="")
+    assert "calendar_token" in str(caught.value) and "short1" not in str(caught.value)
+    path.write_text(f"subscriptions:\n  - name: a\n    channel: C0AAAAAAA\n"
+                    f"    calendar_token: {CALENDAR_TOKEN}\n")  # fmt: skip
+    (sub,) = load_subscriptions(path, load_taxonomy(), default_channel="")
+    assert sub.calendar_token == CALENDAR_TOKEN and CALENDAR_TOKEN not in repr(sub)

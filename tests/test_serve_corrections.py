@@ -157,6 +157,16 @@ def test_each_correction_kind_applies_everywhere(
 
     # "Wrong date or place": a modal (views.open), then its submission.
     assert pick(world, AUTO_FORUM, "Wrong date or place")[0] == 200
+    view = wait_for(lambda: world.slack.views, "views.open")[-1]["view"]
+    assert view["blocks"][3]["element"].get("initial_value") is None  # no place stored
+    backwards = {
+        "start": {"date": {"type": "datepicker", "selected_date": "2025-06-15"}},
+        "end": {"date": {"type": "datepicker", "selected_date": "2025-06-13"}},
+    }
+    refused = world.client.post_signed(view_submission(view, backwards))
+    assert refused.status == 200 and refused.json()["response_action"] == "errors"
+    assert "before the start" in refused.json()["errors"]["start"]
+    assert corrections(world) and len(corrections(world)) == 3
     status = submit_modal(
         world,
         {

@@ -31,7 +31,7 @@ from .payloads import (
     parse_day,
 )
 from .record import CorrectionError, CorrectionRequest, Slots, correct, describe
-from .views import END, PLACE, START, TARGET, merge_modal, slots_modal
+from .views import END, PLACE, START, TARGET, mark_item, merge_modal, slots_modal
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,6 @@ class InteractionHandler:
         )
 
     def _update_calls(self, choice: MenuChoice, note: str) -> list[SlackCall]:
-        from .views import mark_item
-
         blocks = mark_item(choice.message_blocks, choice.block_id, note)
         if blocks is None:
             return []
