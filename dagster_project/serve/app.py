@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -85,6 +87,7 @@ def _client(request: Request) -> str:
 def create_app(config: ServeConfig) -> Starlette:
     feeds = FeedCache()
     guard = RequestGuard(config.signing_secret, now=config.now) if config.signing_secret else None
+    writer = anyio.CapacityLimiter(1)
     handler = InteractionHandler(
         config.factory,
         rate=RateLimit(config.per_minute),
@@ -143,7 +146,9 @@ def create_app(config: ServeConfig) -> Starlette:
             return PlainTextResponse("invalid request signature\n", status_code=401)
         try:
             interaction = parse_interaction(body)
-            outcome = await run_in_threadpool(handler.handle, interaction)
+            # One worker thread for corrections (they are written one at a time anyway):
+            # waiting requests wait on the event loop, not as 40 threads contending for a lock.
+            outcome = await anyio.to_thread.run_sync(handler.handle, interaction, limiter=writer)
         except PayloadError as exc:
             log.info("interaction refused: %s", exc)
             return PlainTextResponse("unknown or malformed action\n", status_code=400)
