@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/partitions.py
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/alerts.py
+	$(BIN)/python benchmarks/interactions.py
 
 dev: $(STAMP)
 	$(BIN)/dagster dev -w workspace.yaml

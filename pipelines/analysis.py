@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from pipelines.classify import ArticleDoc, classify
 from pipelines.core.instants import EVERYTHING, Span, utcnow
 from pipelines.events import extract_events
+from pipelines.storage.corrections import apply_all as apply_corrections
 from pipelines.storage.decisions import (
     Decision,
     articles_for_redecision,
@@ -79,7 +80,7 @@ def classify_pending(
         replace_topics(session, article, decisions, taxonomy.version, clear=False)
         return [d.topic for d in decisions]
 
-    return _decide_pending(session, Decision.TOPICS, taxonomy, span, work)
+    return _corrected(session, _decide_pending(session, Decision.TOPICS, taxonomy, span, work))
 
 
 def extract_pending(
@@ -95,7 +96,16 @@ def extract_pending(
         replace_events(session, article, found, taxonomy.version, clear=False, touched=touched)
         return [e.kind for e in found]
 
-    result = _decide_pending(session, Decision.EVENTS, taxonomy, span, work)
+    result = _corrected(session, _decide_pending(session, Decision.EVENTS, taxonomy, span, work))
     session.flush()
     sync_editions(session, touched, utcnow())
+    return result
+
+
+def _corrected(session: Session, result: AnalysisResult) -> AnalysisResult:
+    """Readers' corrections applied again to decisions just recomputed: they outlive a run and
+    a reclassification."""
+    if result.articles:
+        session.flush()
+        apply_corrections(session)
     return result

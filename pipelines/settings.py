@@ -51,6 +51,10 @@ class Settings:
     )
     data_dir: str = field(default=DEFAULT_DATA_DIR, metadata={"env": "CQMONITOR_DATA_DIR"})
     slack_token: str = field(default="", metadata={"env": "SLACK_BOT_TOKEN"})
+    # Verifies the interactions `cqmonitor serve` receives from Slack (readers' corrections).
+    slack_signing_secret: str = field(
+        default="", repr=False, metadata={"env": "SLACK_SIGNING_SECRET"}
+    )
     slack_channel: str = field(default="", metadata={"env": "CQMONITOR_SLACK_CHANNEL"})
     slack_alert_channel: str = field(default="", metadata={"env": "CQMONITOR_SLACK_ALERT_CHANNEL"})
     slack_api_url: str = field(default="", metadata={"env": "SLACK_API_URL"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,8 @@ class _SubscriptionModel(BaseModel):
     keywords: list[str] = Field(default_factory=list)
     delivery: Cadence = Cadence.DAILY
     weekly_report: bool = False
+    # Required as ?token= by `cqmonitor serve` for the subscription's calendar feed.
+    calendar_token: str | None = Field(default=None, min_length=16, max_length=256)
 
     @field_validator("name")
     @classmethod
@@ -90,6 +92,8 @@ class Subscription:
     keywords: tuple[str, ...] = ()
     delivery: Cadence = Cadence.DAILY
     weekly_report: bool = False
+    # A secret: never shown (repr=False keeps it out of logs and the Dagster UI).
+    calendar_token: str | None = field(default=None, repr=False)
 
     @property
     def asset_name(self) -> str:
@@ -145,6 +149,7 @@ def _resolve(model: _SubscriptionModel, taxonomy: Taxonomy, where: str, label: s
         keywords=tuple(k.strip() for k in model.keywords),
         delivery=model.delivery,
         weekly_report=model.weekly_report,
+        calendar_token=model.calendar_token,
     )
 
 

@@ -1,9 +1,12 @@
 """A small Slack-compatible Web API server on 127.0.0.1 for tests with the real slack_sdk client.
 
-Implements ``chat.postMessage``, ``conversations.history``, ``conversations.replies``,
-``conversations.list`` and ``auth.test`` closely enough for :mod:`pipelines.slack`: bearer-token
-checks, Block Kit limit validation on every post, message metadata, threads, pagination; and
-the file uploads of ``files_upload_v2`` (``tests.slack_files``).
+Implements ``chat.postMessage``, ``chat.update``, ``views.open``, ``conversations.history``,
+``conversations.replies``, ``conversations.list`` and ``auth.test`` closely enough for
+:mod:`pipelines.slack` and ``cqmonitor serve``: bearer-token checks, Block Kit limit validation
+on every post (a block gets a ``block_id`` as Slack gives one), message metadata, threads,
+pagination; an interaction's ``response_url`` (``server.response_url()``, POSTed JSON replaces
+the message or is recorded as ephemeral); and the file uploads of ``files_upload_v2``
+(``tests.slack_files``).
 
 Failures are scripted per method, consumed one per request::
 
@@ -96,6 +99,19 @@ def _maybe_json(value: Any) -> Any:
     return value
 
 
+def _in_range(messages: list[Message], params: dict[str, Any]) -> list[Message]:
+    """``oldest`` / ``latest`` (exclusive unless ``inclusive``), compared as Slack's ts."""
+    inclusive = _truthy(params.get("inclusive"))
+    out = messages
+    if params.get("oldest"):
+        low = float(params["oldest"])
+        out = [m for m in out if float(m.ts) > low or (inclusive and float(m.ts) == low)]
+    if params.get("latest"):
+        high = float(params["latest"])
+        out = [m for m in out if float(m.ts) < high or (inclusive and float(m.ts) == high)]
+    return out
+
+
 class SlackServer(FileUploads):
     """Slack Web API stand-in; use as a context manager; ``url`` is a WebClient base_url."""
 
@@ -113,6 +129,8 @@ class SlackServer(FileUploads):
         self._always: dict[str, Scripted] = {}
         self._lock = threading.Lock()
         self._seq = 0
+        self.views: list[dict[str, Any]] = []
+        self.responses: list[dict[str, Any]] = []  # what was POSTed to response URLs
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._init_files()
@@ -148,6 +166,14 @@ class SlackServer(FileUploads):
     def url(self) -> str:
         assert self._server is not None, "server not started"
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def response_url(self, channel: str, ts: str) -> str:
+        """An interaction's response_url for the message ``ts`` (like hooks.slack.com's)."""
+        return self.url.replace("/api/", f"/actions/{channel}/{ts}")
+
+    def message(self, ts: str) -> Message:
+        with self._lock:
+            return next(m for m in self.messages if m.ts == ts)
 
     # --- scripting ----------------------------------------------------------------------------
 
@@ -218,6 +244,10 @@ class SlackServer(FileUploads):
             return self.handle_files(method, params)
         if method == "chat.postMessage":
             return self._post(params)
+        if method == "chat.update":
+            return self._update(params)
+        if method == "views.open":
+            return self._open_view(params)
         if method == "conversations.history":
             return self._history(params)
         if method == "conversations.replies":
@@ -248,6 +278,11 @@ class SlackServer(FileUploads):
                     "error": "invalid_blocks",
                     "response_metadata": {"messages": errors},
                 }
+            # Slack gives every block without one a block_id (interactions name it).
+            blocks = [
+                {**b, "block_id": b.get("block_id") or f"blk{self._seq + 1}-{i}"}
+                for i, b in enumerate(blocks)
+            ]
         if metadata is not None and not (
             isinstance(metadata, dict)
             and isinstance(metadata.get("event_type"), str)
@@ -269,6 +304,51 @@ class SlackServer(FileUploads):
             )
             self.messages.append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message.as_slack(True)}
+
+    def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        blocks = _maybe_json(params.get("blocks"))
+        if blocks is not None:
+            errors = block_kit_errors(blocks)
+            if errors:
+                return {"ok": False, "error": "invalid_blocks"}
+        with self._lock:
+            found = [
+                m
+                for m in self.messages
+                if m.channel == params.get("channel") and m.ts == params.get("ts")
+            ]
+            if not found:
+                return {"ok": False, "error": "message_not_found"}
+            message = found[0]
+            if blocks is not None:
+                message.blocks = blocks
+            if params.get("text") is not None:
+                message.text = str(params["text"])
+        return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
+
+    def _open_view(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = _maybe_json(params.get("view"))
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(str(view.get("private_metadata", ""))) > 3000:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            self.views.append({"trigger_id": params["trigger_id"], "view": view})
+        return {"ok": True, "view": {**view, "id": f"V{len(self.views):08d}"}}
+
+    def receive_response(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A POST to a response_url: ``replace_original`` updates the message."""
+        _, _, channel, ts = path.split("/", 3)
+        with self._lock:
+            self.responses.append({"channel": channel, "ts": ts, **body})
+            message = next((m for m in self.messages if m.ts == ts and m.channel == channel), None)
+            if body.get("replace_original") and message is not None:
+                if body.get("blocks") is not None:
+                    message.blocks = body["blocks"]
+                message.text = str(body.get("text") or message.text)
+        return {"ok": True}
 
     def _page(
         self, messages: list[Message], params: dict[str, Any], with_metadata: bool
@@ -296,6 +376,7 @@ class SlackServer(FileUploads):
                 if m.channel == channel and (not m.thread_ts or m.thread_ts == m.ts)
             ]
         found.sort(key=lambda m: m.seq, reverse=True)
+        found = _in_range(found, params)
         return self._page(found, params, _truthy(params.get("include_all_metadata")))
 
     def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -312,6 +393,7 @@ class SlackServer(FileUploads):
         if not any(m.ts == ts for m in found):
             return {"ok": False, "error": "thread_not_found"}
         found.sort(key=lambda m: m.seq)
+        found = _in_range(found, params)
         return self._page(found, params, _truthy(params.get("include_all_metadata")))
 
 
@@ -369,6 +451,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         path = urlsplit(self.path).path
+        if path.startswith("/actions/"):
+            body = json.loads(self._body() or b"{}")
+            self._reply(200, self.slack.receive_response(path, body))
+            return
         upload = path.startswith(UPLOAD_PATH)
         if not path.startswith("/api/") and not upload:
             self._reply(404, b"not found")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from . import calendar, report
+from . import calendar, report, serve
 from .commands import cmd_digest, cmd_evaluate, cmd_reclassify
 from .execute import RunOutcome, execute, summary_lines
 from .operate import cmd_status, cmd_unlock
@@ -77,6 +77,11 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--model", help="event acceptance model JSON (default: the shipped one; not with --folds)"
     )
+    evaluate.add_argument(
+        "--corrections",
+        action="store_true",
+        help="add readers' corrections from the database (CQMONITOR_DATABASE_URL) as labels",
+    )
     evaluate.set_defaults(func=cmd_evaluate)
 
     reclassify = sub.add_parser("reclassify", help="recompute topics and events, no crawl")
@@ -101,6 +106,7 @@ def parser() -> argparse.ArgumentParser:
     unlock.set_defaults(func=cmd_unlock)
     report.add_parser(sub)
     calendar.add_parser(sub)
+    serve.add_parsers(sub)
     return top
 
 

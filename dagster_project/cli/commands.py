@@ -61,6 +61,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
             records = [to_eval_record(a) for a in load_bundled_articles()]
             labeled += [article_from_record(r, "bundled", i) for i, r in enumerate(records)]
+        if getattr(args, "corrections", False):
+            labeled += _corrections_as_labeled()
         taxonomy = load_taxonomy(args.taxonomy or None)
         model = load_model(args.model) if args.model else None
     except (OSError, ValueError) as exc:
@@ -79,6 +81,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 0
     print(format_report(evaluate(labeled, taxonomy, model)))
     return 0
+
+
+def _corrections_as_labeled() -> list:
+    """Readers' corrections in the database of the environment, as labeled articles."""
+    from pipelines.corrections import load_corrections_as_labeled
+    from pipelines.settings import Settings
+    from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
+
+    settings = Settings.from_env().validate()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with session_scope(session_factory(engine)) as session:
+        labeled = load_corrections_as_labeled(session)
+    engine.dispose()
+    return labeled
 
 
 def cmd_reclassify(args: argparse.Namespace) -> int:

@@ -116,3 +116,12 @@ class EventStatus(StrEnum):
     HELD = "held"  # "was held", "concluded", "closed"
     POSTPONED = "postponed"
     CANCELLED = "cancelled"
+
+
+class CorrectionKind(StrEnum):
+    """What a reader said about a digest or alert item (``corrections.kind``)."""
+
+    NOT_TOPIC = "not_topic"  # the item is not about one of its topics
+    NOT_EVENT = "not_event"  # what was reported as an event is none
+    WRONG_SLOTS = "wrong_slots"  # the event's date or place is wrong (the reader gave the right)
+    SAME_EVENT = "same_event"  # the event is another item's event: merged into it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from pipelines.digest import (
     default_labels,
 )
 from pipelines.storage import ledger
+from pipelines.storage.corrections import slot_notes
 from pipelines.storage.models import Event, EventEdition
 from pipelines.subscriptions import Subscription, default_subscription
 
@@ -137,6 +139,9 @@ def collect_pending(
         digest_event(kind, key, rows, topics, labels, editions.get((kind, key)))
         for (kind, key), rows in groups.items()
     ]
+    # A date or place a reader corrected is shown with its source.
+    notes = slot_notes(session, (ev.item_key for ev in events))
+    events = [replace(ev, corrected=notes.get(ev.item_key, "")) for ev in events]
     published = [row[3] for rows in groups.values() for row in rows]
     articles = []
     for art in article_rows:

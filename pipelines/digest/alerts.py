@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pipelines.core.days import event_days
 from pipelines.core.statuses import DigestItemType
 
+from .actions import event_menu, with_menu
 from .content import DigestEvent, DigestLabels, DigestLink, DigestMessage, report_item_key
 from .facts import link_line, when, where
 from .mrkdwn import clean, escape, slack_link
@@ -70,6 +71,8 @@ def _alert_message(alert: Alert, labels: DigestLabels) -> DigestMessage:
         mrkdwn = "\n".join(lines)
         text = f"New {kind}: {clean(ev.name)}"
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}]
+    if alert.report is None:
+        blocks = with_menu(blocks, event_menu(ev, labels))
     if ev.topics:
         topics = escape(labels.topic_names(ev.topics))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": topics}]})

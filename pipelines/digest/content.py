@@ -116,6 +116,8 @@ class DigestEvent:
     # "name (role)" where the role is known; shown instead of ``proposers`` when given.
     proposers_with_roles: tuple[str, ...] = ()
     reports: int = 0  # articles reporting it, all of them (``links`` may hold only new ones)
+    # A reader's correction of its date or place, named with its source ("corrected by ...").
+    corrected: str = ""
 
     @property
     def item_key(self) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from pipelines.core.days import event_days, published_day
 
+from .actions import article_menu, event_menu, with_menu
 from .content import (
     DEFAULT_TITLE,
     ITEM_ARTICLE,
@@ -112,6 +113,8 @@ def _event_mrkdwn(ev: DigestEvent, labels: DigestLabels, upcoming: bool) -> str:
         lines.append(f"*Topics:* {labels.topic_names(ev.topics)}")
     if clean(ev.summary):
         lines.append(escape(clean(ev.summary)))
+    if clean(ev.corrected):
+        lines.append(f"_{escape(clean(ev.corrected))}_")
     count = ev.report_count
     if len(ev.links) == 1 and count <= 1:
         lines.append(f"*Source:* {link_line(ev.links[0])}")
@@ -124,9 +127,9 @@ def _event_mrkdwn(ev: DigestEvent, labels: DigestLabels, upcoming: bool) -> str:
 def event_blocks(
     ev: DigestEvent, labels: DigestLabels, upcoming: bool = False
 ) -> list[dict[str, Any]]:
-    """The Block Kit blocks of one event item (sections; a long item spans several). The one
-    place an item is rendered: an accessory (an overflow menu) is added here."""
-    return _sections(_event_mrkdwn(ev, labels, upcoming))
+    """The Block Kit blocks of one event item (sections; a long item spans several), with the
+    readers' correction menu on its first section."""
+    return with_menu(_sections(_event_mrkdwn(ev, labels, upcoming)), event_menu(ev, labels))
 
 
 def _article_mrkdwn(art: DigestArticle, labels: DigestLabels) -> str:
@@ -201,7 +204,10 @@ def _units(content: DigestContent) -> tuple[list[_Unit], dict[str, int]]:
         units.append(
             _Unit(
                 _GROUP_ARTICLES,
-                _sections(_article_mrkdwn(art, content.labels)),
+                with_menu(
+                    _sections(_article_mrkdwn(art, content.labels)),
+                    article_menu(art, content.labels),
+                ),
                 (ITEM_ARTICLE, art.url),
                 clean(art.title) or art.url,
             )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from pipelines.core.instants import Span, cst_day
 from pipelines.digest import DigestLabels
 from pipelines.digest.mrkdwn import clean, date_range
+from pipelines.reports.corrected import CorrectedRow, corrected_rows
 from pipelines.storage.reports import (
     ALL,
     ReportedEvent,
@@ -119,6 +120,8 @@ class Report:
     articles_on_topics: int
     topics: tuple[Ranked, ...]
     places: tuple[Ranked, ...]
+    # Readers' corrections of the period's items, per topic and per event kind.
+    corrected: tuple[CorrectedRow, ...] = ()
 
     @property
     def weeks(self) -> tuple[date, ...]:
@@ -213,6 +216,13 @@ def collect_report(
         articles_on_topics=sum(1 for a in articles if a.topics),
         topics=tuple(ranked),
         places=_busiest_places(events),
+        corrected=corrected_rows(
+            session,
+            labels,
+            period.span,
+            {t: sum(1 for a in articles if t in a.topics) for t in topics},
+            {k: sum(1 for ev in events if ev.kind == k) for k in kinds},
+        ),
     )
 
 

@@ -197,6 +197,22 @@ def _ranked(rows: tuple[Ranked, ...], name: str, columns: tuple[str, ...], empty
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _corrected(report: Report) -> str:
+    if not report.corrected:
+        return "<p class='note'>No reader corrected an item of this period.</p>"
+    head = "".join(
+        f"<th{' class=num' if i > 1 else ''}>{h}</th>"
+        for i, h in enumerate(("Topic or kind", "", "Reported", "Corrected", "Precision (field)"))
+    )
+    body = "".join(
+        f"<tr><td>{_e(r.name)}</td><td>{r.group}</td><td class='num'>{r.reported}</td>"
+        f"<td class='num'>{r.corrected}</td><td class='num'>"
+        f"{'—' if r.precision is None else f'{r.precision:.0%}'}</td></tr>"
+        for r in report.corrected
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def _data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
@@ -261,6 +277,8 @@ def render_html(report: Report, charts: Charts) -> str:
 <section><h2>Busiest places</h2>
 {_ranked(report.places, "Place", ("events",), "No event names its place.")}</section>
 </div>
+<section><h2>Corrected by readers</h2>
+{_corrected(report)}</section>
 <footer>Read from the SQL views <code>report_weekly</code>, <code>report_events</code> and
 <code>report_articles</code> of the cqmonitor database; weeks are ISO weeks in China Standard
 Time (UTC+8). Links open the first article that reported each event.</footer>

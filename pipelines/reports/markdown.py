@@ -74,6 +74,22 @@ def _ranked(rows: tuple[Ranked, ...], name: str, columns: tuple[str, ...], empty
     )
 
 
+def _corrected(report: Report) -> list[str]:
+    if not report.corrected:
+        return ["No reader corrected an item of this period."]
+    rows = [
+        [
+            md(r.name),
+            r.group,
+            str(r.reported),
+            str(r.corrected),
+            "—" if r.precision is None else f"{r.precision:.0%}",
+        ]
+        for r in report.corrected
+    ]
+    return _table(["Topic or kind", "", "Reported", "Corrected", "Precision (field)"], rows)
+
+
 def render_markdown(report: Report) -> str:
     """``report`` as Markdown; the charts are the PNG files written beside it."""
     generated = report.generated_at.astimezone(CST)
@@ -122,5 +138,7 @@ def render_markdown(report: Report) -> str:
     lines += _ranked(report.topics, "Topic", ("articles", "events"), "No article on the topics.")
     lines += ["", "## Busiest places", ""]
     lines += _ranked(report.places, "Place", ("events",), "No event names its place.")
+    lines += ["", "## Corrected by readers", ""]
+    lines += _corrected(report)
     lines.append("")
     return "\n".join(lines)

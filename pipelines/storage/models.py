@@ -348,3 +348,30 @@ class Delivery(Base):
     message_ts: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
+
+
+class Correction(Base):
+    """A reader's correction of a delivered item (``CorrectionKind``): who, when, which item,
+    what it was and what it is now. Applied to the decisions at once, and again whenever they
+    are recomputed (``pipelines.storage.corrections.apply_all``)."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_item", "item_type", "item_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    item_type: Mapped[str] = mapped_column(String(16))
+    item_key: Mapped[str] = mapped_column(String(2048))
+    # The event kind of an event item, and the item's topics when corrected (for the report).
+    event_kind: Mapped[str | None] = mapped_column(String(32))
+    topics: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The articles the item stood for when corrected (their labels are exported).
+    article_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    user_id: Mapped[str] = mapped_column(String(64))
+    user_name: Mapped[str] = mapped_column(String(255), default="")
+    source: Mapped[str] = mapped_column(String(32), default="slack")
+    channel: Mapped[str | None] = mapped_column(String(64))
+    message_ts: Mapped[str | None] = mapped_column(String(64))
