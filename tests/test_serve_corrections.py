@@ -46,12 +46,13 @@ from tests.helpers.service import (
 from tests.slack_server import Message, SlackServer
 
 NOW = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+# Item keys: kind, series and edition (the year the bundled copy reports them in).
 ROBOTAXI = "proposal:proposal on regulating robotaxi service"
 HOUSING = "new-policy-offers-housing-and-lab-funds-to-returning-scientists"
-TALENT_FORUM = "conference:low altitude economy talent forum"
-AUTO_FORUM = "conference:china auto chongqing forum"
-ICV_FORUM = "conference:intelligent connected vehicle forum"
-SUMMIT = "conference:western china intelligent vehicle summit"
+TALENT_FORUM = "conference:low altitude economy talent forum|2024"
+AUTO_FORUM = "conference:china auto chongqing forum|2025"
+ICV_FORUM = "conference:intelligent connected vehicle forum|2024"
+SUMMIT = "conference:western china intelligent vehicle summit|2024"
 
 
 @dataclass

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from pipelines.core.instants import Span
+from pipelines.core.instants import Span, utcnow
 from pipelines.core.statuses import CorrectionKind, DigestItemType
+from pipelines.storage.editions import sync_editions
 from pipelines.storage.models import Article, ArticleTopic, Correction, Event
 
 _HASH_BYTES = 12
@@ -133,7 +134,22 @@ def record(session: Session, correction: Correction) -> Correction:
 
 
 def apply(session: Session, correction: Correction) -> int:
-    """Apply one correction to the stored decisions; the number of rows it changed."""
+    """Apply one correction to the stored decisions; the number of rows it changed. The editions
+    it touches are recomputed at once, so digests, reports and calendars read the corrected
+    record."""
+    changed = _apply_rows(session, correction)
+    if changed and correction.item_type == DigestItemType.EVENT:
+        kind, _, key = correction.item_key.partition(":")
+        touched = {(kind, key)}
+        after = correction.after or {}
+        if CorrectionKind(correction.kind) is CorrectionKind.SAME_EVENT:
+            touched.add((str(after["kind"]), str(after["event_key"])))
+        session.flush()
+        sync_editions(session, touched, utcnow())
+    return changed
+
+
+def _apply_rows(session: Session, correction: Correction) -> int:
     kind = CorrectionKind(correction.kind)
     after = correction.after or {}
     if kind is CorrectionKind.NOT_TOPIC:

@@ -15,7 +15,7 @@ from alembic import op
 from pipelines.storage.models import UTCDateTime
 
 revision: str = "0009"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
