@@ -36,10 +36,23 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
     try:
         events = result.asset_materializations_for_node(asset)
     except Exception:  # noqa: BLE001 - an asset that did not run has no materialization
-        return {}
-    if not events:
-        return {}
-    return {key: getattr(value, "value", value) for key, value in events[-1].metadata.items()}
+        events = []
+    if events:
+        found = events[-1].metadata
+    else:
+        # A step that stored rows and then failed (a crawl judged bad) carries its counts in
+        # its failure: the summary says what was stored, not "0 stored in all".
+        found = next(
+            (
+                e.step_failure_data.user_failure_data.metadata
+                for e in result.all_events
+                if e.is_step_failure
+                and e.step_key == asset
+                and e.step_failure_data.user_failure_data is not None
+            ),
+            {},
+        )
+    return {key: getattr(value, "value", value) for key, value in found.items()}
 
 
 def check_writable(directory: str, setting: str) -> None:

@@ -78,6 +78,12 @@ HEALTH_WARNINGS = "health/warnings"
 HEALTH_DRIFT = "health/drift"
 HEALTH_DRIFT_ALERTED = "health/drift_alerted"
 HEALTH_OUTSIDE_SPAN = "health/outside_span"
+# Lines of the crawl's output file that could not be read (skipped; articles fetched again).
+STORE_DAMAGED_LINES = "store/damaged_lines"
+# Items the database refused, or whose address fits no column: kept in quarantined_items.
+STORE_QUARANTINED = "store/quarantined"
+# Pages judged on their own: a few bad ones are named in a warning, not "markup changed".
+HEALTH_BAD_PAGES = "health/bad_pages"
 
 
 def scheduled(via: str) -> str:

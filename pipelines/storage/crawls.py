@@ -27,6 +27,30 @@ def crawls_to_store(session: Session) -> list[CrawlRun]:
     return list(session.scalars(query))
 
 
+def next_crawl_to_store(session: Session, after: int) -> CrawlRun | None:
+    """The oldest crawl after crawl ``after`` whose output awaits storing, locked like
+    :func:`crawls_to_store`: each crawl is stored in a transaction of its own."""
+    query = (
+        select(CrawlRun)
+        .where(CrawlRun.status == CrawlStatus.CRAWLED, CrawlRun.id > after)
+        .order_by(CrawlRun.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).first()
+
+
+def give_up_storing(session: Session, crawl_id: int, why: str, now: datetime) -> None:
+    """A crawl whose output cannot be stored is failed, so that it holds back no later crawl;
+    its window is crawled again (it is no successful crawl)."""
+    run = session.get(CrawlRun, crawl_id)
+    if run is not None and run.status == CrawlStatus.CRAWLED:
+        run.status = CrawlStatus.FAILED
+        run.finished_at = now
+        run.message = why
+
+
 def last_successful_crawl(session: Session) -> CrawlRun | None:
     return session.scalar(
         select(CrawlRun)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.core.instants import EVERYTHING, Span
 from pipelines.storage.models import Article, ArticleTopic, Event
+from pipelines.storage.storable import MAX_EVENT_KEY, bounded_key
 
 
 class Decision(StrEnum):
@@ -108,15 +109,17 @@ def replace_events(
         session.execute(delete(Event).where(Event.article_id == article.id))
     seen: set[tuple[str, str]] = set()
     for event in events:
-        if (event.kind, event.key) in seen:
+        # A name of any length gets a key its column holds (a hash keeps long ones distinct).
+        key = bounded_key(event.key, MAX_EVENT_KEY)
+        if (event.kind, key) in seen:
             continue
-        seen.add((event.kind, event.key))
+        seen.add((event.kind, key))
         session.add(
             Event(
                 article_id=article.id,
                 kind=event.kind,
                 name=event.name,
-                event_key=event.key,
+                event_key=key,
                 date_text=event.date_text,
                 start_date=event.start_date.isoformat() if event.start_date else None,
                 end_date=event.end_date.isoformat() if event.end_date else None,
