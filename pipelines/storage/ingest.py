@@ -40,6 +40,7 @@ from pipelines.storage.models import (
 from pipelines.storage.quarantine import Quarantine
 from pipelines.storage.storable import (
     MAX_URL,
+    storable_int,
     storable_json,
     storable_optional,
     storable_text,
@@ -140,7 +141,7 @@ def _validated(item: ArticleItem) -> tuple[dict[str, Any] | None, str | None]:
         "published_at": published,
         "modified_at": parse_instant(item.modified_at),
         "body_text": body,
-        "post_id": item.post_id,
+        "post_id": storable_int(item.post_id),
         "categories": storable_json(list(item.categories)),
         "tags": storable_json(list(item.tags)),
         "sitemap_lastmod": parse_instant(item.sitemap_lastmod),

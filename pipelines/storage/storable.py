@@ -45,6 +45,13 @@ def storable_json(value: Any) -> Any:
     return value
 
 
+def storable_int(value: object) -> int | None:
+    """An integer the ``INTEGER`` columns of both databases hold (32 bits), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31:
+        return value
+    return None
+
+
 def bounded_key(key: str, limit: int) -> str:
     """``key`` if it fits ``limit``; else its start and a hash of the whole, so that two long
     keys sharing a start stay distinct and the same key always maps to the same value."""
