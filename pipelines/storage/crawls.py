@@ -6,7 +6,7 @@ The lock on the running crawl (claim, heartbeat, end) is ``pipelines.storage.loc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from pipelines.core import stats as keys
 from pipelines.core.statuses import JUDGED_CRAWL, CrawlStatus
 from pipelines.storage.models import CrawlRun
+
+# Clocks of two hosts (or one host before and after an NTP step) differ by this much at most.
+CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
 def crawls_to_store(session: Session) -> list[CrawlRun]:
@@ -51,12 +54,23 @@ def give_up_storing(session: Session, crawl_id: int, why: str, now: datetime) ->
         run.message = why
 
 
-def last_successful_crawl(session: Session) -> CrawlRun | None:
-    return session.scalar(
+def last_successful_crawl(session: Session, now: datetime | None = None) -> CrawlRun | None:
+    """The newest successful crawl; with ``now``, none dated after it (a run whose clock was
+    ahead): trusting one would start the next window in the future and skip what is new."""
+    query = select(CrawlRun).where(CrawlRun.status == CrawlStatus.SUCCESS)
+    if now is not None:
+        query = query.where(CrawlRun.started_at <= now + CLOCK_TOLERANCE)
+    return session.scalars(query.order_by(CrawlRun.started_at.desc()).limit(1)).first()
+
+
+def crawl_from_the_future(session: Session, now: datetime) -> CrawlRun | None:
+    """The newest crawl dated after ``now``: the clock jumped back since (or was ahead then)."""
+    return session.scalars(
         select(CrawlRun)
-        .where(CrawlRun.status == CrawlStatus.SUCCESS)
+        .where(CrawlRun.started_at > now + CLOCK_TOLERANCE)
         .order_by(CrawlRun.started_at.desc())
-    )
+        .limit(1)
+    ).first()
 
 
 def latest_judged_crawl(session: Session) -> CrawlRun | None:
