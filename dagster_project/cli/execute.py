@@ -180,6 +180,9 @@ def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]
     # Drift is no failure, but the one thing an operator must not miss in a successful run.
     for warning in stored.get("drift_warnings") or []:
         lines.append(f"drift: {warning}")
+    # A handful of bad pages, a damaged crawl output, quarantined items: named, not failed.
+    for note in stored.get("warnings") or []:
+        lines.append(f"warning: {note}")
     if stored.get("drift_alert") in ("sent", "logged"):
         lines.append(
             "drift: alert "

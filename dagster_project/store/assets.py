@@ -6,6 +6,7 @@ crawl's ``stats`` (``health/drift_alerted``) so that the next runs stay quiet wh
 """
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,12 +17,15 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from pipelines.core import stats as keys
+from pipelines.core.items import ArticleItem, CrawlItem
 from pipelines.core.problems import ExitCode, Problem
 from pipelines.core.statuses import SITE_DOWN, CrawlStatus
 from pipelines.crawl_output import CrawlOutput
 from pipelines.monitoring import (
+    HANDFUL,
     CrawlHealth,
     assess_crawl,
+    bad_page_fields,
     drift_message,
     drift_to_alert,
     dropped_by_reason,
@@ -89,6 +93,14 @@ def _markdown_titles(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"- [{title}]({url})" for title, url in rows)
 
 
+def _noting_bad_pages(items: Iterable[CrawlItem], bad: list[str]) -> Iterator[CrawlItem]:
+    """``items`` unchanged; the address and lacking fields of each bad article page noted."""
+    for item in items:
+        if isinstance(item, ArticleItem) and (lacking := bad_page_fields(item)):
+            bad.append(f"{item.url} ({', '.join(lacking)})")
+        yield item
+
+
 @dataclass
 class _Stored:
     """One crawl stored: what its items did and how it was judged."""
@@ -111,15 +123,22 @@ def _store_crawl(
     stats = dict(run.stats or {})
     health = assess_crawl(stats)
     output = CrawlOutput(Path(run.items_path or "items.jsonl.missing"))
+    bad: list[str] = []
     result = apply_crawl_items(
-        session, output.items(), now=datetime.now(UTC), span=scope.span, crawl_id=run.id
+        session,
+        _noting_bad_pages(output.items(), bad),
+        now=datetime.now(UTC),
+        span=scope.span,
+        crawl_id=run.id,
     )
+    if health.notes and bad:
+        health.notes.append(f"bad pages: {'; '.join(bad[:HANDFUL])}")
     damage = output.problem()
     if damage:
-        health.warnings.append(damage)
+        health.notes.append(damage)
     if result.quarantined:
         held = ", ".join(str(q.get("url"))[:200] for q in result.quarantined[:5])
-        health.warnings.append(f"{len(result.quarantined)} item(s) quarantined: {held}")
+        health.notes.append(f"{len(result.quarantined)} item(s) quarantined: {held}")
     alerted, alert = _alert_drift(context, slack, session, run, health)
     record_stored(
         run,
@@ -138,6 +157,7 @@ def _store_crawl(
             keys.HEALTH_WARNINGS: health.warnings,
             keys.HEALTH_DRIFT: health.drift,
             keys.HEALTH_DRIFT_ALERTED: alerted,
+            keys.HEALTH_NOTES: health.notes,
             keys.STORE_DAMAGED_LINES: output.damaged,
             keys.STORE_QUARANTINED: len(result.quarantined),
         },
@@ -163,6 +183,7 @@ def articles(
     problems: list[str] = []
     problem: Problem | None = None
     warnings: list[str] = []
+    notes: list[str] = []
     field_paths: dict[str, dict[str, float]] = {}
     drift_alert = "none"
     changed: list[int] = []
@@ -214,7 +235,8 @@ def articles(
         if health.problems:
             problem = crawl_problem(run.source_url, health)
         warnings += health.warnings
-        for warning in health.warnings:
+        notes += health.notes
+        for warning in health.warnings + health.notes:
             context.log.warning(f"crawl {run.id}: {warning}")
         changed += result.changed_ids
     with database.session() as session:
@@ -232,6 +254,7 @@ def articles(
         "field_paths": dg.MetadataValue.json(field_paths),
         "drift_warnings": dg.MetadataValue.json(warnings),
         "drift_alert": drift_alert,
+        "warnings": dg.MetadataValue.json(notes),
         "newest": dg.MetadataValue.md(_markdown_titles(newest)),
     }
     if totals["outside_span"]:

@@ -82,8 +82,9 @@ HEALTH_OUTSIDE_SPAN = "health/outside_span"
 STORE_DAMAGED_LINES = "store/damaged_lines"
 # Items the database refused, or whose address fits no column: kept in quarantined_items.
 STORE_QUARANTINED = "store/quarantined"
-# Pages judged on their own: a few bad ones are named in a warning, not "markup changed".
-HEALTH_BAD_PAGES = "health/bad_pages"
+# Notes that are no drift and no failure: a handful of bad pages (named), a damaged output
+# file, quarantined items.
+HEALTH_NOTES = "health/notes"
 
 
 def scheduled(via: str) -> str:
