@@ -160,6 +160,7 @@ def _store_crawl(
             keys.HEALTH_NOTES: health.notes,
             keys.STORE_DAMAGED_LINES: output.damaged,
             keys.STORE_QUARANTINED: len(result.quarantined),
+            keys.DATE_OUT_OF_RANGE: result.out_of_range,
         },
         message="; ".join(health.problems) or (damage if output.redo else None),
         now=datetime.now(UTC),

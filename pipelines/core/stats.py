@@ -55,6 +55,13 @@ ARTICLES_DATE_IMPRECISE = "articles/date_imprecise"
 DROPPED_PREFIX = "articles/dropped_"
 FAILED_PREFIX = "articles/failed/"
 ERRORS_PREFIX = "errors/"
+# Requests dropped before they were sent: off the source's scheme, host or port.
+OFFSITE_REDIRECT = "dropped/offsite_redirect"
+OFFSITE_REQUEST = "dropped/offsite_request"
+# Redirects that went round in circles (or past REDIRECT_MAX_TIMES).
+REDIRECT_LOOP = "dropped/redirect_loop"
+# Articles dated out of range (after tomorrow, before 2000): recorded as failures.
+DATE_OUT_OF_RANGE = "dropped/date_out_of_range"
 
 # Field coverage and provenance.
 COVERAGE_ARTICLES = "coverage/articles"

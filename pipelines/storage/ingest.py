@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -46,6 +46,8 @@ from pipelines.storage.storable import (
     storable_text,
 )
 
+# No article of the site is older than this; an earlier date is a parsing accident.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 # Items applied (and flushed) per savepoint: a refused batch is retried item by item.
 BATCH_SIZE = 200
 
@@ -64,6 +66,8 @@ class ApplyResult:
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     # Articles read by the crawl but published outside the run's span: left for a run of theirs.
     outside_span: int = 0
+    # Articles dated out of range (recorded as failures).
+    out_of_range: int = 0
 
     @property
     def changed_ids(self) -> list[int]:
@@ -294,7 +298,16 @@ def _apply_article(
         result.rejected.append({"url": item.url, "reason": reason})
         failures.record(item.fetched_url or item.url or "?", f"rejected: {reason}", now, item)
         return
-    if values["published_at"] not in index.span:
+    published = values["published_at"]
+    if not EARLIEST <= published <= now + timedelta(days=1):
+        # A date no news has (2099, 1970): recorded and counted, so the page is retried a
+        # bounded number of times instead of being fetched and dropped on every run.
+        reason = f"publication date out of range: {published.isoformat()}"
+        result.rejected.append({"url": item.url, "reason": reason})
+        result.out_of_range += 1
+        failures.record(item.fetched_url or item.url or "?", f"rejected: {reason}", now, item)
+        return
+    if published not in index.span:
         result.outside_span += 1
         return
     result.seen += 1
