@@ -20,6 +20,7 @@ from pipelines.core import stats as keys
 from pipelines.core.items import ArticleItem, CrawlItem
 from pipelines.core.problems import ExitCode, Problem
 from pipelines.core.statuses import SITE_DOWN, CrawlStatus
+from pipelines.core.text import markdown_text, markdown_url, shortened
 from pipelines.crawl_output import CrawlOutput
 from pipelines.monitoring import (
     HANDFUL,
@@ -90,7 +91,10 @@ def _alert_drift(
 def _markdown_titles(rows: list[tuple[str, str]]) -> str:
     if not rows:
         return "_no new or updated article_"
-    return "\n".join(f"- [{title}]({url})" for title, url in rows)
+    # Titles come from web pages: escaped, so that "[x](http://...)" is no live link in the UI.
+    return "\n".join(
+        f"- [{markdown_text(shortened(title, 300))}]({markdown_url(url)})" for title, url in rows
+    )
 
 
 def _noting_bad_pages(items: Iterable[CrawlItem], bad: list[str]) -> Iterator[CrawlItem]:

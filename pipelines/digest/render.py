@@ -26,6 +26,7 @@ from .mrkdwn import (
     MAX_BLOCKS,
     MAX_HEADER_CHARS,
     MAX_MESSAGE_CHARS,
+    MAX_SUMMARY_CHARS,
     clean,
     date_range,
     escape,
@@ -113,7 +114,7 @@ def _event_mrkdwn(ev: DigestEvent, labels: DigestLabels) -> str:
     if ev.topics:
         lines.append(f"*Topics:* {labels.topic_names(ev.topics)}")
     if clean(ev.summary):
-        lines.append(escape(clean(ev.summary)))
+        lines.append(escape(clean(ev.summary, MAX_SUMMARY_CHARS)))
     if len(ev.links) == 1:
         lines.append(f"*Source:* {slack_link(ev.links[0].url, ev.links[0].title)}")
     elif ev.links:
@@ -127,7 +128,7 @@ def _article_mrkdwn(art: DigestArticle, labels: DigestLabels) -> str:
     if art.topics:
         line += f" ({labels.topic_names(art.topics)})"
     if clean(art.summary):
-        line += f"\n      {escape(clean(art.summary))}"
+        line += f"\n      {escape(clean(art.summary, MAX_SUMMARY_CHARS))}"
     return line
 
 
