@@ -89,7 +89,8 @@ def main() -> int:
             assert stored.ok, stored.problem
             env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
                    "SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.url,
-                   "CQMONITOR_SUBSCRIPTIONS": str(subs), "CQMONITOR_DATA_DIR": str(work / "data")}  # fmt: skip
+                   "CQMONITOR_SUBSCRIPTIONS": str(subs),
+                   "CQMONITOR_DATA_DIR": str(work / "data")}  # fmt: skip
             command = [sys.executable, "-m", "dagster_project.cli", "run", "--source-url",
                        site.url, "--database-url", database, "--delay", "0",
                        "--since", since, "--until", until]  # fmt: skip
