@@ -37,7 +37,7 @@ from pipelines.storage.models import (
     CrawlFailure,
     SourceDocument,
 )
-from pipelines.storage.quarantine import Quarantine
+from pipelines.storage.quarantine import Quarantine, one_line
 from pipelines.storage.storable import (
     MAX_URL,
     storable_int,
@@ -236,7 +236,12 @@ class _Apply:
 
     def hold(self, item: CrawlItem, error: StatementError) -> None:
         url = getattr(item, "url", None)
-        self.failures.quarantine.hold(url, f"refused by the database: {error}", asdict(item))
+        reason = f"refused by the database: {one_line(error)}"
+        self.failures.quarantine.hold(url, reason, asdict(item))
+        if isinstance(item, ArticleItem) and url:
+            # Also a failure to retry: the next crawl fetches the page again, even one outside
+            # its window, so that a fixed page is stored (a bounded number of times).
+            self.failures.record(url, f"quarantined: {reason}", self.now)
 
     def snapshot(self) -> tuple[Any, ...]:
         index, result = self.index, self.result

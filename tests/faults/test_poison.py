@@ -24,7 +24,7 @@ from sqlalchemy import select
 from crawlers.sitecopy import SiteServer, article_path, build_site, load_bundled_articles
 from dagster_project.cli import execute, main
 from pipelines.storage.db import make_engine, session_factory, session_scope
-from pipelines.storage.models import Article, Delivery, Event, QuarantinedItem
+from pipelines.storage.models import Article, CrawlFailure, Delivery, Event, QuarantinedItem
 from tests.conftest import compact_copy, compact_span, loopback_settings
 from tests.helpers.db import stored_urls
 from tests.slack_server import SlackServer
@@ -211,7 +211,10 @@ def test_an_item_the_database_refuses_is_quarantined_and_the_rest_stored(
         (held,) = session.scalars(select(QuarantinedItem)).all()
         assert held.url and held.url.endswith("/story-201/") and held.crawl_run_id == 7
         assert "refused by a check of the operator" in held.reason and held.resolved_at is None
-        assert '"refuse me' in held.raw or "refuse me" in held.raw
+        assert "refuse me" in held.raw
+        # Also a failure to retry: the next crawl fetches the page again.
+        (retry,) = session.scalars(select(CrawlFailure)).all()
+        assert retry.url == held.url and retry.reason.startswith("quarantined: ")
     with engine.begin() as conn:
         for statement in DROP[dialect]:
             conn.exec_driver_sql(statement)
@@ -221,6 +224,7 @@ def test_an_item_the_database_refuses_is_quarantined_and_the_rest_stored(
     with session_scope(factory) as session:
         (held,) = session.scalars(select(QuarantinedItem)).all()
         assert held.resolved_at is not None
+        assert session.scalars(select(CrawlFailure)).one().resolved_at is not None
         assert session.execute(text("SELECT count(*) FROM articles")).scalar_one() == 450
     engine.dispose()
     fault(
