@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.items import CrawlItem, item_from_record
+from pipelines.crawl_output import part_path, publish
 
 LogSink = Callable[[str], None]
 # Polled while the crawl runs: a reason to stop it now, or None.
@@ -191,11 +192,13 @@ def run_crawl(
     stats = request.workdir / "stats.json"
     state = request.workdir / "state.json"
     log_path = request.workdir / "crawl.log"
-    for stale in (items, stats):
+    # Scrapy writes the .part file; it becomes items.jsonl only once complete and on disk.
+    partial = part_path(items)
+    for stale in (items, partial, stats):
         stale.unlink(missing_ok=True)
     state.write_text(json.dumps(request.state), encoding="utf-8")
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawlers.settings", PYTHONUNBUFFERED="1")
-    command = crawl_command(request, items, stats, state)
+    command = crawl_command(request, partial, stats, state)
     with log_path.open("w", encoding="utf-8") as log_file:
         process = subprocess.Popen(
             command,
@@ -230,6 +233,8 @@ def run_crawl(
     if returncode != 0 or not stats.exists():
         outcome = "wrote no stats" if returncode == 0 else f"exited with {returncode}"
         raise CrawlError(f"the crawl process {outcome}: {_last_error(log_path)}; log: {log_path}")
+    if partial.exists():
+        publish(partial, items)
     return CrawlResult(
         items_path=items,
         stats_path=stats,

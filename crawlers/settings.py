@@ -39,6 +39,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
     # Above the retries: sees every attempt, the retried ones too.
     "crawlers.outcome.OutcomeMiddleware": 560,
+    # Before anything is sent, redirects included: on the source's scheme, host and port.
+    "crawlers.origin.SameOriginMiddleware": 90,
+    # Scrapy's, naming a redirect back into its own chain a loop (the duplicate filter would
+    # drop it without a word).
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawlers.origin.LoopAwareRedirectMiddleware": 600,
 }
 # This many different pages in a row with no usable answer: the site is down, stop.
 CQMONITOR_OUTAGE_AFTER = 5

@@ -16,6 +16,8 @@ import dagster as dg
 from pipelines.core.problems import ExitCode, Problem
 from pipelines.interrupts import interruption
 
+_AUTOFLUSH_NOTE = "(raised as a result of Query-invoked autoflush"
+
 
 def error_line(error: Any) -> str:
     """The first line of the first error in the chain that is not Dagster's own.
@@ -29,7 +31,9 @@ def error_line(error: Any) -> str:
     if chosen is None:
         return "failed"
     message = str(getattr(chosen, "message", "") or "").strip()
-    return message.splitlines()[0] if message else str(getattr(chosen, "cls_name", "failed"))
+    # SQLAlchemy puts a note before the database's own words when an autoflush raised.
+    lines = [line for line in message.splitlines() if _AUTOFLUSH_NOTE not in line]
+    return lines[0] if lines else str(getattr(chosen, "cls_name", "failed"))
 
 
 def step_reason(event: dg.DagsterEvent) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.core import stats as keys
+from pipelines.core.items import ArticleItem
 from pipelines.core.statuses import CrawlStatus
 from pipelines.outage import site_outage
 
@@ -24,6 +25,9 @@ COVERAGE_THRESHOLDS: dict[str, float] = {
     "published_at": 0.98,
     "body_text": 0.95,
 }
+# A field missing on at most this many pages is a handful of bad pages (a warning naming them),
+# not evidence that the markup changed: one malformed date among 36 pages is not a redesign.
+HANDFUL = 5
 # Fields watched and reported, not judged: many posts legitimately have no author or edit time.
 REPORTED_FIELDS = ("author", "modified_at", "tags", "categories")
 # A field read by a fallback on more than this share of a crawl's pages is drift.
@@ -52,6 +56,8 @@ class CrawlHealth:
     # The fields read by a fallback on too many pages, and the lines that say so.
     drift: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # A handful of bad pages, and other notes worth a look that are no drift and no failure.
+    notes: list[str] = field(default_factory=list)
     # What an operator should do about the problems.
     advice: str = ""
 
@@ -116,6 +122,8 @@ def assess_crawl(
     is drift: a warning, the run still succeeds.
     """
     thresholds = COVERAGE_THRESHOLDS if thresholds is None else thresholds
+    # "Markup changed" needs evidence across pages: more than a handful of them missing a
+    # field, and below its threshold; fewer is a note naming the pages (the store step).
     scraped = int(stats.get(keys.ARTICLES_SCRAPED, 0))
     not_modified = int(stats.get(keys.ARTICLES_NOT_MODIFIED, 0))
     dropped = _count(stats, keys.DROPPED_PREFIX)
@@ -130,11 +138,20 @@ def assess_crawl(
     if pages >= min_pages_for_coverage:
         for name, minimum in thresholds.items():
             share = health.coverage.get(name, 0.0)
-            if share < minimum:
-                health.problems.append(
-                    f"field coverage of {name} is {share:.0%} (< {minimum:.0%}) even with the "
-                    "generic fallbacks: the site's markup probably changed"
+            if share >= minimum:
+                continue
+            missing = pages - int(stats.get(keys.coverage(name), 0))
+            if missing <= HANDFUL:
+                health.notes.append(
+                    f"{FIELD_LABELS.get(name, name)} not read on {missing} of {pages} pages: "
+                    "a handful of bad pages, not a markup change"
                 )
+                continue
+            health.problems.append(
+                f"field coverage of {name} is {share:.0%} (< {minimum:.0%}, {missing} of "
+                f"{pages} pages) even with the generic fallbacks: the site's markup probably "
+                "changed"
+            )
     _judge_paths(health, stats, pages, fallback_share)
     http_failed = _count(stats, keys.FAILED_PREFIX) + _count(stats, keys.ERRORS_PREFIX)
     if listed > 0 and scraped + not_modified == 0 and (dropped or not http_failed):
@@ -160,6 +177,22 @@ def assess_crawl(
         health.status = CrawlStatus.MARKUP_CHANGED
         health.advice = MARKUP_ADVICE
     return health
+
+
+def bad_page_fields(item: ArticleItem) -> list[str]:
+    """The judged fields one article page lacks (a date read only off the address counts as
+    lacking, as in the coverage figures): what names a bad page in a warning."""
+    lacking = []
+    for name in COVERAGE_THRESHOLDS:
+        record = (item.extraction or {}).get(name) or {}
+        if (
+            not getattr(item, name, None)
+            or name == "published_at"
+            and isinstance(record, dict)
+            and not record.get("precise", True)
+        ):
+            lacking.append(FIELD_LABELS.get(name, name))
+    return lacking
 
 
 MARKUP_ADVICE = (

@@ -191,6 +191,12 @@ def load_subscriptions(
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise SubscriptionError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        # Saved in Latin-1 or another legacy encoding: say so, and how to fix it.
+        raise SubscriptionError(
+            f"{file}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): "
+            "save it as UTF-8"
+        ) from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

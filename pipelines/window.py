@@ -49,6 +49,9 @@ def crawl_window(
             raise WindowError(f"--until {until} is before --since {since}")
         return CrawlWindow(since=since, until=until, backfill=True, changed_since=None)
     start = (last_success - OVERLAP) if last_success else now - timedelta(days=FIRST_RUN_DAYS)
+    # Never after now: a last success dated in the future (a clock that was ahead) would make
+    # every run skip what is new until the clock caught up.
+    start = min(start, now - OVERLAP)
     return CrawlWindow(
         since=start.astimezone(CST).date(), until=None, backfill=False, changed_since=start
     )

@@ -47,6 +47,10 @@ def _xml_root(data: bytes) -> etree._Element | None:
         root = etree.fromstring(data.strip(), parser=parser)
     except etree.XMLSyntaxError:
         return None
+    if root is not None and root.getroottree().docinfo.internalDTD is not None:
+        # Feeds and sitemaps declare no entities; a document that does is an XML bomb (or
+        # worse), and its unexpanded entities would silently empty the fields they stand in.
+        return None
     return root
 
 

@@ -90,6 +90,8 @@ class IchongqingSpider(Spider):
             self.since = (datetime.now(CST) - timedelta(days=7)).date()
         self.changed_since = parse_instant(changed_since) if changed_since else None
         self.state_path = state
+        # Hosts only (Scrapy ignores ports here); crawlers.middlewares.SameOriginMiddleware
+        # keeps every request, redirects included, on the source's scheme, host and port.
         self.allowed_domains = [self.site.netloc.split(":")[0]]
         self.stored: dict[str, dict[str, Any]] = {}
         self.sources: dict[str, dict[str, Any]] = {}
@@ -265,7 +267,11 @@ class IchongqingSpider(Spider):
             self._inc(keys.SITEMAP_UNPARSEABLE)
             if lastmod is None:
                 yield from self._fallback_listings("the sitemap index is not XML")
-            yield FailureItem(url=response.url, reason="sitemap is not XML", status=response.status)
+            yield FailureItem(
+                url=response.url,
+                reason="sitemap refused: not XML, or it declares entities (an XML bomb?)",
+                status=response.status,
+            )
             return
         if kind == "index":
             for entry in entries:
@@ -396,6 +402,11 @@ class IchongqingSpider(Spider):
         )
         kind = f"http_{status}" if status else failure.type.__name__
         self._inc(keys.error(kind))
+        if "max redirections reached" in reason:
+            # A chain too long is a loop too: the page is recorded, not silently lost.
+            self._inc(keys.REDIRECT_LOOP)
+            chain = " -> ".join([*request.meta.get("redirect_urls", [])[:6], request.url])
+            reason = f"redirect loop: {chain}"
         self.logger.warning("failed %s: %s", request.url, reason)
         if request.callback == self.parse_sitemap and request.cb_kwargs.get("lastmod") is None:
             yield from self._fallback_listings(f"the sitemap index failed: {reason}")

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.analysis import AnalysisResult, classify_pending, extract_pending
 from pipelines.core.instants import Span
+from pipelines.core.text import markdown_text, shortened
 from pipelines.storage.decisions import Decision, forget_decisions
 from pipelines.storage.queries import articles_per_topic, events_per_kind
 from pipelines.taxonomy import Taxonomy
@@ -40,7 +41,9 @@ def _decide(
         "scope": scope.describe(),
         "taxonomy_version": loaded.version,
         "stored": dg.MetadataValue.json(totals),
-        "examples": dg.MetadataValue.md("\n".join(f"- {s}" for s in result.samples) or "-"),
+        "examples": dg.MetadataValue.md(
+            "\n".join(f"- {markdown_text(shortened(s, 300))}" for s in result.samples) or "-"
+        ),
     }
     return result, metadata
 

@@ -37,10 +37,23 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
     try:
         events = result.asset_materializations_for_node(asset)
     except Exception:  # noqa: BLE001 - an asset that did not run has no materialization
-        return {}
-    if not events:
-        return {}
-    return {key: getattr(value, "value", value) for key, value in events[-1].metadata.items()}
+        events = []
+    if events:
+        found = events[-1].metadata
+    else:
+        # A step that stored rows and then failed (a crawl judged bad) carries its counts in
+        # its failure: the summary says what was stored, not "0 stored in all".
+        found = next(
+            (
+                e.step_failure_data.user_failure_data.metadata
+                for e in result.all_events
+                if e.is_step_failure
+                and e.step_key == asset
+                and e.step_failure_data.user_failure_data is not None
+            ),
+            {},
+        )
+    return {key: getattr(value, "value", value) for key, value in found.items()}
 
 
 def check_writable(directory: str, setting: str) -> None:
@@ -177,6 +190,9 @@ def summary_lines(metadata: dict[str, dict[str, Any]], wall: float) -> list[str]
     # Drift is no failure, but the one thing an operator must not miss in a successful run.
     for warning in stored.get("drift_warnings") or []:
         lines.append(f"drift: {warning}")
+    # A handful of bad pages, a damaged crawl output, quarantined items: named, not failed.
+    for note in stored.get("warnings") or []:
+        lines.append(f"warning: {note}")
     if stored.get("drift_alert") in ("sent", "logged"):
         lines.append(
             "drift: alert "

@@ -1,8 +1,8 @@
 """``cqmonitor status`` and ``cqmonitor unlock``: what the last runs did, and a way out by hand.
 
 ``status`` shows the crawl lock (its owner, its heartbeat, whether a run would take it over),
-the last runs and crawls with their one-line reasons, the digests not yet settled, and what is
-pending per subscription.
+the last runs and crawls with their one-line reasons, the digests not yet settled, the items
+held back in quarantine, and what is pending per subscription.
 ``unlock`` marks the running crawl ``abandoned``, naming who did it; its owner, if alive,
 stops crawling at its next heartbeat.
 """
@@ -31,6 +31,7 @@ from pipelines.storage.lock import (
     unlock,
 )
 from pipelines.storage.models import CrawlRun, PipelineRun
+from pipelines.storage.quarantine import quarantined_items
 from pipelines.storage.runs import latest_runs
 
 from .execute import check_database
@@ -80,6 +81,21 @@ def crawl_line(crawl: CrawlRun) -> str:
     )
 
 
+def quarantine_lines(session: Session) -> list[str]:
+    """The items held back from storage, newest first, with their reasons."""
+    total, held = quarantined_items(session)
+    lines = [f"quarantined items: {total or 'none'}"]
+    for item in held:
+        url = item.url if item.url is None or len(item.url) <= 120 else f"{item.url[:117]}..."
+        lines.append(
+            f"  {url or '(no address)'}: {item.reason} (crawl {item.crawl_run_id}, "
+            f"{item.attempts}x, last {_when(item.last_quarantined_at)})"
+        )
+    if total > len(held):
+        lines.append(f"  ... and {total - len(held)} more (table quarantined_items)")
+    return lines
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     now, me = datetime.now(UTC), Owner.current()
     with _database(args) as (settings, factory), session_scope(factory) as session:
@@ -95,6 +111,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"{d.error or 'no reply recorded'}; the next run checks Slack's history"
             for d in digests
         ]
+        lines += quarantine_lines(session)
         lines += ["pending per subscription:", *pending_lines(settings, factory)]
     print("\n".join(lines))
     return 0

@@ -17,9 +17,10 @@ from pipelines.core.problems import Problem
 from pipelines.interrupts import recording_signals
 from pipelines.lease import CrawlLease, LeaseLost
 from pipelines.monitoring import requests_by_status
-from pipelines.storage.crawls import last_successful_crawl
+from pipelines.storage.crawls import crawl_from_the_future, last_successful_crawl
 from pipelines.storage.ingest import crawl_state
 from pipelines.storage.lock import CrawlBusy, Owner, claim_crawl
+from pipelines.storage.models import CrawlRun
 from pipelines.window import CrawlWindow, crawl_window
 
 from ..errors import RERUN, problem_failure
@@ -43,6 +44,17 @@ def crawl_metadata(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def clock_warning(ahead: CrawlRun | None, now: datetime) -> str | None:
+    """A clock jump, said once per run: a crawl is dated after now."""
+    if ahead is None:
+        return None
+    return (
+        f"clock jump: crawl {ahead.id} is dated {ahead.started_at:%Y-%m-%d %H:%M} UTC, "
+        f"{ahead.started_at - now} after now ({now:%Y-%m-%d %H:%M} UTC); the clock was ahead "
+        "then or is behind now: that crawl is not taken as the last success"
+    )
+
+
 def _window(scope: RunScope, last: datetime | None, now: datetime) -> CrawlWindow:
     if scope.incremental:
         return crawl_window(since=None, until=None, last_success=last, now=now)
@@ -61,7 +73,11 @@ def raw_articles(
     now = datetime.now(UTC)
     me = Owner.current()
     with database.session() as session:
-        last = last_successful_crawl(session)
+        last = last_successful_crawl(session, now)
+        ahead = crawl_from_the_future(session, now)
+    clock = clock_warning(ahead, now)
+    if clock:
+        context.log.warning(clock)
     window = _window(scope, last.started_at if last else None, now)
     try:
         # One crawl at a time, whatever the Dagster instance's pools say: two crawls would
@@ -113,6 +129,7 @@ def raw_articles(
         metadata={
             "crawl_run_id": crawl_id,
             "window": window.describe(),
+            "clock_warning": clock or "",
             "scope": scope.describe(),
             "items_path": dg.MetadataValue.path(str(result.items_path)),
             "log_path": dg.MetadataValue.path(str(result.log_path)),

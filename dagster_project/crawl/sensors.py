@@ -31,10 +31,12 @@ def crawl_freshness(
     context: dg.SensorEvaluationContext, database: DatabaseResource, slack: SlackResource
 ) -> dg.SkipReason:
     """Alert once per stale period: the cursor holds the last success already alerted on."""
+    now = datetime.now(UTC)
     with database.session() as session:
-        last = last_successful_crawl(session)
+        # A success dated in the future (a clock that was ahead) says nothing of freshness.
+        last = last_successful_crawl(session, now)
         last_success = last.started_at if last else None
-    problem = freshness_problem(last_success, datetime.now(UTC))
+    problem = freshness_problem(last_success, now)
     marker = last_success.isoformat() if last_success else "never"
     if problem is None:
         return dg.SkipReason(f"fresh: last successful crawl at {marker}")

@@ -10,6 +10,7 @@ import dagster as dg
 
 from pipelines.core.problems import ExitCode, Problem
 from pipelines.core.statuses import DeliveryOutcomeStatus
+from pipelines.core.text import markdown_fenced
 from pipelines.delivery import DeliveryOutcome, deliver_alerts, deliver_digest
 from pipelines.digest import DigestLabels
 from pipelines.subscriptions import DEFAULT_NAME, Subscription
@@ -31,7 +32,9 @@ def outcome_metadata(outcome: DeliveryOutcome, subscription: Subscription) -> di
         "messages": outcome.messages,
         "notes": dg.MetadataValue.json(list(outcome.notes)),
         "text": dg.MetadataValue.text(outcome.text),
-        "preview": dg.MetadataValue.md(f"```\n{outcome.text[:4000]}\n```" if outcome.text else "-"),
+        "preview": dg.MetadataValue.md(
+            markdown_fenced(outcome.text[:4000]) if outcome.text else "-"
+        ),
     }
 
 

@@ -55,6 +55,13 @@ ARTICLES_DATE_IMPRECISE = "articles/date_imprecise"
 DROPPED_PREFIX = "articles/dropped_"
 FAILED_PREFIX = "articles/failed/"
 ERRORS_PREFIX = "errors/"
+# Requests dropped before they were sent: off the source's scheme, host or port.
+OFFSITE_REDIRECT = "dropped/offsite_redirect"
+OFFSITE_REQUEST = "dropped/offsite_request"
+# Redirects that went round in circles (or past REDIRECT_MAX_TIMES).
+REDIRECT_LOOP = "dropped/redirect_loop"
+# Articles dated out of range (after tomorrow, before 2000): recorded as failures.
+DATE_OUT_OF_RANGE = "dropped/date_out_of_range"
 
 # Field coverage and provenance.
 COVERAGE_ARTICLES = "coverage/articles"
@@ -78,6 +85,13 @@ HEALTH_WARNINGS = "health/warnings"
 HEALTH_DRIFT = "health/drift"
 HEALTH_DRIFT_ALERTED = "health/drift_alerted"
 HEALTH_OUTSIDE_SPAN = "health/outside_span"
+# Lines of the crawl's output file that could not be read (skipped; articles fetched again).
+STORE_DAMAGED_LINES = "store/damaged_lines"
+# Items the database refused, or whose address fits no column: kept in quarantined_items.
+STORE_QUARANTINED = "store/quarantined"
+# Notes that are no drift and no failure: a handful of bad pages (named), a damaged output
+# file, quarantined items.
+HEALTH_NOTES = "health/notes"
 
 
 def scheduled(via: str) -> str:

@@ -29,3 +29,35 @@ def content_hash(*parts: str) -> str:
         digest.update(part.encode("utf-8"))
         digest.update(b"\x00")
     return digest.hexdigest()
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, on a word boundary when one is near, with
+    an ellipsis: a 50,000-character title from a page must not fill a Slack message."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit * 0.8:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def markdown_text(text: str) -> str:
+    """Text from a web page made inert in Markdown (Dagster's metadata): no link, no markup."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def markdown_url(url: str) -> str:
+    """A URL safe inside ``[label](url)``: the characters that would end or break it escaped."""
+    return "".join(
+        {"(": "%28", ")": "%29", " ": "%20", "<": "%3C", ">": "%3E"}.get(c, c) for c in url
+    )
+
+
+def markdown_fenced(text: str) -> str:
+    """``text`` in a code fence it cannot break out of."""
+    return "```\n" + text.replace("```", "`\u200b``") + "\n```"

@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from pipelines.core.text import shortened
+
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -13,6 +15,10 @@ MAX_HEADER_CHARS = 150
 # Slack documents no total, but rejects messages whose blocks carry much more than ~13k
 # characters of text; stay well under it.
 MAX_MESSAGE_CHARS = 12_000
+# One field of a page (a title, an event's name or place, a summary) in a digest: a page may
+# carry any length, a digest line need not (a 50,000-character title filled six messages).
+MAX_FIELD_CHARS = 500
+MAX_SUMMARY_CHARS = 1000
 
 
 # The source site is in Chongqing: its dates are Beijing dates.
@@ -54,15 +60,17 @@ def _safe_url(url: str) -> str | None:
 
 def slack_link(url: str, title: str | None) -> str:
     """``<url|title>`` with the title escaped and the url sanitised; plain text if not http(s)."""
-    label = escape(" ".join((title or "").split())) or escape(url)
+    label = escape(clean(title)) or escape(shortened(url, MAX_FIELD_CHARS))
     safe = _safe_url(url)
-    if safe is None:
-        return f"{label} ({escape(url)})" if label != escape(url) else label
+    if safe is None or len(safe) > 2048:
+        shown = escape(shortened(url, MAX_FIELD_CHARS))
+        return f"{label} ({shown})" if label != shown else label
     return f"<{safe}|{label}>"
 
 
-def clean(text: str | None) -> str:
-    return " ".join((text or "").split())
+def clean(text: str | None, limit: int = MAX_FIELD_CHARS) -> str:
+    """One line of a page's text, at most ``limit`` characters."""
+    return shortened(" ".join((text or "").split()), limit)
 
 
 def fmt_day(d: datetime) -> str:

@@ -32,6 +32,7 @@ from .mrkdwn import (
     MAX_BLOCKS,
     MAX_HEADER_CHARS,
     MAX_MESSAGE_CHARS,
+    MAX_SUMMARY_CHARS,
     clean,
     date_range,
     escape,
@@ -112,7 +113,7 @@ def _event_mrkdwn(ev: DigestEvent, labels: DigestLabels, upcoming: bool) -> str:
     if ev.topics:
         lines.append(f"*Topics:* {labels.topic_names(ev.topics)}")
     if clean(ev.summary):
-        lines.append(escape(clean(ev.summary)))
+        lines.append(escape(clean(ev.summary, MAX_SUMMARY_CHARS)))
     if clean(ev.corrected):
         lines.append(f"_{escape(clean(ev.corrected))}_")
     count = ev.report_count
@@ -138,7 +139,7 @@ def _article_mrkdwn(art: DigestArticle, labels: DigestLabels) -> str:
     if art.topics:
         line += f" ({labels.topic_names(art.topics)})"
     if clean(art.summary):
-        line += f"\n      {escape(clean(art.summary))}"
+        line += f"\n      {escape(clean(art.summary, MAX_SUMMARY_CHARS))}"
     return line
 
 

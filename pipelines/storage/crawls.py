@@ -6,7 +6,7 @@ The lock on the running crawl (claim, heartbeat, end) is ``pipelines.storage.loc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from pipelines.core import stats as keys
 from pipelines.core.statuses import JUDGED_CRAWL, CrawlStatus
 from pipelines.storage.models import CrawlRun
+
+# Clocks of two hosts (or one host before and after an NTP step) differ by this much at most.
+CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
 def crawls_to_store(session: Session) -> list[CrawlRun]:
@@ -27,12 +30,47 @@ def crawls_to_store(session: Session) -> list[CrawlRun]:
     return list(session.scalars(query))
 
 
-def last_successful_crawl(session: Session) -> CrawlRun | None:
-    return session.scalar(
+def next_crawl_to_store(session: Session, after: int) -> CrawlRun | None:
+    """The oldest crawl after crawl ``after`` whose output awaits storing, locked like
+    :func:`crawls_to_store`: each crawl is stored in a transaction of its own."""
+    query = (
         select(CrawlRun)
-        .where(CrawlRun.status == CrawlStatus.SUCCESS)
-        .order_by(CrawlRun.started_at.desc())
+        .where(CrawlRun.status == CrawlStatus.CRAWLED, CrawlRun.id > after)
+        .order_by(CrawlRun.id)
+        .limit(1)
     )
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).first()
+
+
+def give_up_storing(session: Session, crawl_id: int, why: str, now: datetime) -> None:
+    """A crawl whose output cannot be stored is failed, so that it holds back no later crawl;
+    its window is crawled again (it is no successful crawl)."""
+    run = session.get(CrawlRun, crawl_id)
+    if run is not None and run.status == CrawlStatus.CRAWLED:
+        run.status = CrawlStatus.FAILED
+        run.finished_at = now
+        run.message = why
+
+
+def last_successful_crawl(session: Session, now: datetime | None = None) -> CrawlRun | None:
+    """The newest successful crawl; with ``now``, none dated after it (a run whose clock was
+    ahead): trusting one would start the next window in the future and skip what is new."""
+    query = select(CrawlRun).where(CrawlRun.status == CrawlStatus.SUCCESS)
+    if now is not None:
+        query = query.where(CrawlRun.started_at <= now + CLOCK_TOLERANCE)
+    return session.scalars(query.order_by(CrawlRun.started_at.desc()).limit(1)).first()
+
+
+def crawl_from_the_future(session: Session, now: datetime) -> CrawlRun | None:
+    """The newest crawl dated after ``now``: the clock jumped back since (or was ahead then)."""
+    return session.scalars(
+        select(CrawlRun)
+        .where(CrawlRun.started_at > now + CLOCK_TOLERANCE)
+        .order_by(CrawlRun.started_at.desc())
+        .limit(1)
+    ).first()
 
 
 def latest_judged_crawl(session: Session) -> CrawlRun | None:

@@ -16,8 +16,13 @@ from sqlalchemy.orm import Session
 
 from pipelines.core.instants import EVERYTHING, Span
 from pipelines.events.editions import merge_parts
+from pipelines.events.keys import edition_key
 from pipelines.storage.editions import edition_of
 from pipelines.storage.models import Article, ArticleTopic, Event
+from pipelines.storage.storable import MAX_EVENT_KEY, bounded_key
+
+# Room for "|<edition>" (an edition is at most 32 characters) after a bounded series key.
+MAX_SERIES_KEY = MAX_EVENT_KEY - 33
 
 
 class Decision(StrEnum):
@@ -124,6 +129,11 @@ def replace_events(
         series, edition, key = edition_of(
             session, article, event.kind, event.name, event.start_date
         )
+        # A name of any length gets a key its column holds (a hash keeps long ones distinct).
+        if len(series) > MAX_SERIES_KEY:
+            series = bounded_key(series, MAX_SERIES_KEY)
+            key = edition_key(series, edition)
+        key = bounded_key(key, MAX_EVENT_KEY)
         if (event.kind, key) in seen:
             continue
         seen.add((event.kind, key))

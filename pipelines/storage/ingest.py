@@ -2,16 +2,22 @@
 
 Every write is keyed on the article's canonical address, so replaying the same crawl output
 changes nothing, and an edited article updates its row (revision + 1, previous hash kept).
+
+Values are made storable first (``pipelines.storage.storable``). Items are applied in bounded
+batches, each in a savepoint: a batch the database refuses is applied again item by item, and
+the item it still refuses is quarantined (``pipelines.storage.quarantine``) while the rest of
+the crawl is stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from pipelines.core.instants import EVERYTHING, Span, parse_instant
@@ -25,11 +31,25 @@ from pipelines.core.items import (
 )
 from pipelines.core.text import clean_text, content_hash, normalise_space
 from pipelines.core.urls import article_key
+from pipelines.storage.batches import apply_in_batches
 from pipelines.storage.models import (
     Article,
     CrawlFailure,
     SourceDocument,
 )
+from pipelines.storage.quarantine import Quarantine, one_line
+from pipelines.storage.storable import (
+    MAX_URL,
+    storable_int,
+    storable_json,
+    storable_optional,
+    storable_text,
+)
+
+# No article of the site is older than this; an earlier date is a parsing accident.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+# Items applied (and flushed) per savepoint: a refused batch is retried item by item.
+BATCH_SIZE = 200
 
 
 @dataclass
@@ -42,8 +62,12 @@ class ApplyResult:
     unchanged: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # Items held back: the database refused them, or their address fits no column.
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
     # Articles read by the crawl but published outside the run's span: left for a run of theirs.
     outside_span: int = 0
+    # Articles dated out of range (recorded as failures).
+    out_of_range: int = 0
 
     @property
     def changed_ids(self) -> list[int]:
@@ -99,10 +123,12 @@ def crawl_state(session: Session, *, max_failure_attempts: int = 5) -> dict[str,
 
 def _validated(item: ArticleItem) -> tuple[dict[str, Any] | None, str | None]:
     """Normalise one article item; return (values, None) or (None, reason it is unusable)."""
-    title = normalise_space(item.title or "")
+    title = normalise_space(storable_text(item.title or ""))
     published = parse_instant(item.published_at)
-    body = clean_text(item.body_text or "")
-    url = item.url or ""
+    body = clean_text(storable_text(item.body_text or ""))
+    url = storable_text(item.url or "")
+    if len(url) > MAX_URL:
+        return None, f"address longer than {MAX_URL} characters ({len(url)})"
     if article_key(url) is None:
         return None, f"not an article address: {url!r}"
     if not title:
@@ -115,17 +141,17 @@ def _validated(item: ArticleItem) -> tuple[dict[str, Any] | None, str | None]:
     values = {
         "url": url,
         "title": title,
-        "author": normalise_space(author),
+        "author": normalise_space(storable_text(author or "")),
         "published_at": published,
         "modified_at": parse_instant(item.modified_at),
         "body_text": body,
-        "post_id": item.post_id,
-        "categories": list(item.categories),
-        "tags": list(item.tags),
+        "post_id": storable_int(item.post_id),
+        "categories": storable_json(list(item.categories)),
+        "tags": storable_json(list(item.tags)),
         "sitemap_lastmod": parse_instant(item.sitemap_lastmod),
-        "etag": item.etag,
-        "http_last_modified": item.http_last_modified,
-        "extraction": item.extraction or {},
+        "etag": storable_optional(item.etag, 256),
+        "http_last_modified": storable_optional(item.http_last_modified, 64),
+        "extraction": storable_json(item.extraction or {}),
     }
     values["content_hash"] = content_hash(title, values["author"], published.isoformat(), body)
     return values, None
@@ -134,11 +160,17 @@ def _validated(item: ArticleItem) -> tuple[dict[str, Any] | None, str | None]:
 class _Failures:
     """Recorded failures, loaded once per crawl: a stored article usually has none."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, quarantine: Quarantine) -> None:
         self.session = session
+        self.quarantine = quarantine
         self.by_url = {f.url: f for f in session.scalars(select(CrawlFailure))}
 
-    def record(self, url: str, reason: str, now: datetime) -> None:
+    def record(self, url: str, reason: str, now: datetime, item: CrawlItem | None = None) -> None:
+        url, reason = storable_text(url), storable_text(reason)
+        if len(url) > MAX_URL:
+            # No address column holds it: kept in quarantine, never retried as is.
+            self.quarantine.hold(url, reason, asdict(item) if item else {"url": url})
+            return
         failure = self.by_url.get(url)
         if failure is None:
             failure = CrawlFailure(url=url, reason=reason, first_failed_at=now, last_failed_at=now)
@@ -155,30 +187,91 @@ class _Failures:
             failure = self.by_url.get(url)
             if failure is not None and failure.resolved_at is None:
                 failure.resolved_at = now
+        self.quarantine.resolve(urls)
 
 
 def apply_crawl_items(
-    session: Session, items: Iterable[CrawlItem], *, now: datetime, span: Span = EVERYTHING
+    session: Session,
+    items: Iterable[CrawlItem],
+    *,
+    now: datetime,
+    span: Span = EVERYTHING,
+    crawl_id: int | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> ApplyResult:
     """Store one crawl's items: upsert articles, record failures and what was seen.
 
     Only articles published within ``span`` are written (a partition writes its own rows);
     the others are counted in ``outside_span`` and stay unstored, so a later crawl of their
-    days fetches them again.
+    days fetches them again. Items go in batches of ``batch_size`` (each flushed in a
+    savepoint); an item the database refuses is quarantined, the others are stored.
     """
-    result = ApplyResult()
-    index = _KeyIndex(session, span)
-    failures = _Failures(session)
-    added: list[Article] = []
-    listed: dict[str, str | None] = {}
-    for item in items:
+    quarantine = Quarantine(session, crawl_id, now)
+    apply = _Apply(session, now, _KeyIndex(session, span), _Failures(session, quarantine))
+    apply_in_batches(session, items, batch_size, apply.one, apply, apply.hold)
+    result = apply.result
+    result.new_ids = [article.id for article in apply.added]
+    result.quarantined = quarantine.held
+    index = apply.index
+    # Filtered once every article of the crawl is known: a sitemap is read before its pages.
+    listed = {key: lastmod for key, lastmod in apply.listed.items() if index.in_span(key)}
+    fetched = set(index.touched)
+    known = index.resolved_ids()
+    result.seen += sum(1 for key in listed if key in known and key not in fetched)
+    _apply_listed(session, index, listed, now)
+    return result
+
+
+class _Apply:
+    """One crawl's items being applied: the state a refused batch is rolled back to."""
+
+    def __init__(self, session: Session, now: datetime, index: _KeyIndex, failures: _Failures):
+        self.session = session
+        self.now = now
+        self.index = index
+        self.failures = failures
+        self.result = ApplyResult()
+        self.added: list[Article] = []
+        self.listed: dict[str, str | None] = {}
+
+    def hold(self, item: CrawlItem, error: StatementError) -> None:
+        url = getattr(item, "url", None)
+        reason = f"refused by the database: {one_line(error)}"
+        self.failures.quarantine.hold(url, reason, asdict(item))
+        if isinstance(item, ArticleItem) and url:
+            # Also a failure to retry: the next crawl fetches the page again, even one outside
+            # its window, so that a fixed page is stored (a bounded number of times).
+            self.failures.record(url, f"quarantined: {reason}", self.now)
+
+    def snapshot(self) -> tuple[Any, ...]:
+        index, result = self.index, self.result
+        return (
+            replace(result, failed=list(result.failed), rejected=list(result.rejected),
+                    updated_ids=list(result.updated_ids)),
+            len(self.added), dict(self.listed), dict(self.failures.by_url),
+            self.failures.quarantine.snapshot(), dict(index.ids()), dict(index._published),
+            set(index.touched), dict(index.added),
+        )  # fmt: skip
+
+    def restore(self, mark: tuple[Any, ...]) -> None:
+        result, added, listed, failures, held, ids, published, touched, new = mark
+        self.result = result
+        del self.added[added:]
+        self.listed = listed
+        self.failures.by_url = failures
+        self.failures.quarantine.restore(held)
+        self.index._ids, self.index._published = ids, published
+        self.index.touched, self.index.added = touched, new
+
+    def one(self, item: CrawlItem) -> None:
+        session, index, result, now = self.session, self.index, self.result, self.now
         match item:
             case ArticleItem():
-                _apply_article(session, item, index, failures, added, result, now)
+                _apply_article(session, item, index, self.failures, self.added, result, now)
             case UnchangedItem():
                 if not index.in_span(item.key):
                     result.outside_span += 1
-                    continue
+                    return
                 result.seen += 1
                 result.unchanged += 1
                 article = index.get(item.key)
@@ -188,21 +281,12 @@ def apply_crawl_items(
                     if lastmod is not None:
                         article.sitemap_lastmod = lastmod
             case SeenItem():
-                listed.update(item.lastmods)
+                self.listed.update(item.lastmods)
             case FailureItem():
                 result.failed.append({"url": item.url, "reason": item.reason})
-                failures.record(item.url or "?", item.reason or "unknown", now)
+                self.failures.record(item.url or "?", item.reason or "unknown", now, item)
             case SourceItem():
                 _remember_source(session, item, now)
-    session.flush()
-    result.new_ids = [article.id for article in added]
-    # Filtered once every article of the crawl is known: a sitemap is read before its pages.
-    listed = {key: lastmod for key, lastmod in listed.items() if index.in_span(key)}
-    fetched = set(index.touched)
-    known = index.resolved_ids()
-    result.seen += sum(1 for key in listed if key in known and key not in fetched)
-    _apply_listed(session, index, listed, now)
-    return result
 
 
 def _apply_article(
@@ -217,9 +301,18 @@ def _apply_article(
     values, reason = _validated(item)
     if values is None:
         result.rejected.append({"url": item.url, "reason": reason})
-        failures.record(item.fetched_url or item.url or "?", f"rejected: {reason}", now)
+        failures.record(item.fetched_url or item.url or "?", f"rejected: {reason}", now, item)
         return
-    if values["published_at"] not in index.span:
+    published = values["published_at"]
+    if not EARLIEST <= published <= now + timedelta(days=1):
+        # A date no news has (2099, 1970): recorded and counted, so the page is retried a
+        # bounded number of times instead of being fetched and dropped on every run.
+        reason = f"publication date out of range: {published.isoformat()}"
+        result.rejected.append({"url": item.url, "reason": reason})
+        result.out_of_range += 1
+        failures.record(item.fetched_url or item.url or "?", f"rejected: {reason}", now, item)
+        return
+    if published not in index.span:
         result.outside_span += 1
         return
     result.seen += 1
@@ -330,13 +423,15 @@ class _KeyIndex:
 
 
 def _remember_source(session: Session, item: SourceItem, now: datetime) -> None:
-    if not item.url:
+    url = storable_text(item.url or "")
+    if not url or len(url) > MAX_URL:
+        # Only validators for the next fetch: an address no column holds is fetched afresh.
         return
-    doc = session.scalar(select(SourceDocument).where(SourceDocument.url == item.url))
+    doc = session.scalar(select(SourceDocument).where(SourceDocument.url == url))
     if doc is None:
-        doc = SourceDocument(url=item.url)
+        doc = SourceDocument(url=url)
         session.add(doc)
-    doc.etag = item.etag
-    doc.http_last_modified = item.last_modified
+    doc.etag = storable_optional(item.etag, 256)
+    doc.http_last_modified = storable_optional(item.last_modified, 64)
     doc.lastmod = parse_instant(item.lastmod)
     doc.fetched_at = now

@@ -307,6 +307,27 @@ class CrawlFailure(Base):
     resolved_at: Mapped[datetime | None]
 
 
+class QuarantinedItem(Base):
+    """A crawl item that could not be stored, kept raw with the reason, so that the rest of its
+    crawl is stored and an operator sees what was held back (``cqmonitor status``). Resolved
+    when a later crawl stores its article; a page that is fixed is fetched again meanwhile."""
+
+    __tablename__ = "quarantined_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # sha256 of the item's address (or of the raw record when it has none): any length fits.
+    item_key: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    # The record as JSON with every non-ASCII character escaped: storable whatever it holds.
+    raw: Mapped[str] = mapped_column(Text)
+    crawl_run_id: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_quarantined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_quarantined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
 class Digest(Base):
     """One digest: recorded before it is posted, so a lost reply cannot cause a double post."""
 

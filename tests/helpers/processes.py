@@ -89,7 +89,7 @@ def processes_under(directory: Path) -> list[int]:
 def crawled_items(data_dir: Path) -> int:
     """Items the running crawl has written so far (all its run directories)."""
     total = 0
-    for items in (data_dir / "crawls").glob("run-*/items.jsonl"):
+    for items in (data_dir / "crawls").glob("run-*/items.jsonl*"):
         try:
             total += items.read_bytes().count(b"\n")
         except OSError:
