@@ -36,7 +36,15 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/alerts.py
 
+# The UI on the same Dagster instance `cqmonitor run` and `demo` record in (DAGSTER_HOME,
+# default <data dir>/dagster), so every CLI run shows there. Schedules stay off unless
+# CQMONITOR_SCHEDULES=true (docs/operations.md).
+DATA_DIR ?= $(or $(CQMONITOR_DATA_DIR),.cqmonitor)
+export DAGSTER_HOME ?= $(abspath $(DATA_DIR))/dagster
+
 dev: $(STAMP)
+	@mkdir -p "$(DAGSTER_HOME)"
+	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
 	$(BIN)/dagster dev -w workspace.yaml
 
 clean:

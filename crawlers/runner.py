@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.items import CrawlItem, item_from_record
+from pipelines.core.problems import CodedError
 
 LogSink = Callable[[str], None]
 # Polled while the crawl runs: a reason to stop it now, or None.
@@ -42,8 +43,10 @@ POLL_EVERY = 0.5
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
-class CrawlError(RuntimeError):
+class CrawlError(CodedError, RuntimeError):
     """The crawl process failed; the message says how and where its log is."""
+
+    what = "crawl"
 
 
 class CrawlCancelled(CrawlError):

@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from pipelines.core.problems import InputError
 from pipelines.storage.db import DatabaseURLError, check_database_url
 from pipelines.subscriptions import Subscription, SubscriptionError, load_subscriptions
 from pipelines.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
@@ -24,9 +26,12 @@ DEFAULT_DELAY = 2.0
 DEFAULT_RETRY_BACKOFF = 1.0
 DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"
 BUNDLED = "bundled"
+# Two years before the project started: the bundled copy and every test fit, and "Materialize
+# all" in the UI is about 50 monthly partitions, not every month since 2015.
+DEFAULT_FIRST_MONTH = "2023-01"
 
 
-class SettingError(ValueError):
+class SettingError(InputError, ValueError):
     """A setting cannot be used; ``str()`` is one line naming it."""
 
     def __init__(self, setting: str, problem: str) -> None:
@@ -36,6 +41,11 @@ class SettingError(ValueError):
 
 def default_database_url(data_dir: str = DEFAULT_DATA_DIR) -> str:
     return f"sqlite:///{Path(data_dir).resolve() / 'cqmonitor.db'}"
+
+
+def default_dagster_home(data_dir: str = DEFAULT_DATA_DIR) -> str:
+    """The Dagster instance's home under the data dir (``make dev`` opens the same one)."""
+    return str(Path(data_dir).resolve() / "dagster")
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,12 @@ class Settings:
         default=DEFAULT_DAGSTER_UI_URL,
         metadata={"env": "CQMONITOR_DAGSTER_UI_URL"},
     )
+    # The Dagster instance every run records in (CLI and UI alike); empty: <data dir>/dagster.
+    dagster_home: str = field(default="", metadata={"env": "DAGSTER_HOME"})
+    # Schedules and sensors start on their own only when a deployment says so.
+    schedules: bool = field(default=False, metadata={"env": "CQMONITOR_SCHEDULES"})
+    # The first month of the publication partitions (YYYY-MM): what "Materialize all" covers.
+    first_month: str = field(default=DEFAULT_FIRST_MONTH, metadata={"env": "CQMONITOR_FIRST_MONTH"})
     # Which settings came from the environment (name -> variable), so that Dagster can read
     # those at run time (``dg.EnvVar``) and never show a secret in the UI.
     from_env_vars: Mapping[str, str] = field(
@@ -93,22 +109,31 @@ class Settings:
         settings = cls(**values, from_env_vars=MappingProxyType(origins))  # type: ignore[arg-type]
         if not settings.database_url:
             settings = replace(settings, database_url=default_database_url(settings.data_dir))
+        if not settings.dagster_home:
+            settings = replace(settings, dagster_home=default_dagster_home(settings.data_dir))
         return settings
 
-    def validate(self) -> Settings:
-        """Raise :class:`SettingError` on the first bad setting; else return them normalised."""
+    def validate(self, *, sending: bool = True) -> Settings:
+        """Raise :class:`SettingError` on the first bad setting; else return them normalised.
+
+        ``sending=False``: the command posts nothing (status, previews), so a Slack token
+        without a channel does not stop it.
+        """
         check_source_url(self.source_url)
         try:
             database_url = check_database_url(self.database_url)
         except DatabaseURLError as exc:
-            raise SettingError("CQMONITOR_DATABASE_URL", str(exc).split(": ", 1)[-1]) from exc
+            raise SettingError("CQMONITOR_DATABASE_URL", str(exc)) from exc
         if self.delay < 0:
             raise SettingError("CQMONITOR_DOWNLOAD_DELAY", f"must be >= 0, got {self.delay}")
         if self.retry_backoff < 0:
             raise SettingError("CQMONITOR_RETRY_BACKOFF", f"must be >= 0, got {self.retry_backoff}")
-        if self.slack_token and not self.slack_channel and not self.subscriptions_path:
+        if sending and self.slack_token and not self.slack_channel and not self.subscriptions_path:
             raise SettingError(
-                "CQMONITOR_SLACK_CHANNEL", "SLACK_BOT_TOKEN is set but no channel to post to"
+                "CQMONITOR_SLACK_CHANNEL",
+                "SLACK_BOT_TOKEN is set but no channel to post to: set CQMONITOR_SLACK_CHANNEL "
+                "(a channel id or name) or CQMONITOR_SUBSCRIPTIONS, or unset SLACK_BOT_TOKEN "
+                "to preview only",
             )
         for name, url in (
             ("SLACK_API_URL", self.slack_api_url),
@@ -116,6 +141,7 @@ class Settings:
         ):
             if url and urlsplit(url).scheme not in ("http", "https"):
                 raise SettingError(name, f"not an http(s) URL: {url!r}")
+        first_month_day(self.first_month)
         if self.taxonomy_path and not Path(self.taxonomy_path).is_file():
             raise SettingError("CQMONITOR_TAXONOMY", f"no such file: {self.taxonomy_path}")
         self.taxonomy()
@@ -140,9 +166,54 @@ class Settings:
         except SubscriptionError as exc:
             raise SettingError("CQMONITOR_SUBSCRIPTIONS", str(exc)) from exc
 
+    def effective(self) -> list[tuple[str, str]]:
+        """Each setting in force as (its variable, its value), secrets masked, each marked with
+        where it came from (environment, flag or default)."""
+        rows = []
+        for spec in fields(self):
+            name = spec.metadata.get("env")
+            if name is None:
+                continue
+            value = getattr(self, spec.name)
+            shown = mask(str(value)) if spec.name in SECRETS else str(value)
+            if spec.name in self.from_env_vars:
+                origin = f"env {self.from_env_vars[spec.name]}"
+            else:
+                origin = "default" if value == spec.default else "flag"
+            rows.append((name, f"{shown or '(empty)'}  [{origin}]"))
+        return rows
+
     @property
     def crawl_dir(self) -> str:
         return str(Path(self.data_dir) / "crawls")
+
+
+def dagster_home(settings: Settings) -> str:
+    """The Dagster instance's home of ``settings`` (``DAGSTER_HOME``, else under the data dir)."""
+    return settings.dagster_home or default_dagster_home(settings.data_dir)
+
+
+def first_month_day(text: str) -> date:
+    """The first day of the month ``text`` (YYYY-MM, or a YYYY-MM-DD in it)."""
+    try:
+        day = date.fromisoformat(text if len(text) > 7 else f"{text}-01")
+    except ValueError as exc:
+        raise SettingError("CQMONITOR_FIRST_MONTH", f"not a month (YYYY-MM): {text!r}") from exc
+    return day.replace(day=1)
+
+
+# Never printed whole: the token, and a password in a database URL.
+SECRETS = frozenset({"slack_token", "database_url"})
+
+
+def mask(value: str) -> str:
+    """A secret shown safely: a token's first characters, a URL without its password."""
+    if "://" in value:
+        parts = urlsplit(value)
+        if parts.password:
+            return value.replace(f":{parts.password}@", ":***@", 1)
+        return value
+    return f"{value[:5]}***" if value else ""
 
 
 def _number(name: str, text: str) -> float:

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipelines.core.problems import InputError
 from pipelines.slack import CHANNEL_NAME, is_channel_id
 from pipelines.taxonomy import Taxonomy
 
@@ -26,7 +27,7 @@ DEFAULT_NAME = "default"
 _NAME = re.compile(r"^[a-z0-9-]+$")
 
 
-class SubscriptionError(ValueError):
+class SubscriptionError(InputError, ValueError):
     """The subscriptions file cannot be used; the message names the file and the key path."""
 
 

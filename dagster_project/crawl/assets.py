@@ -13,7 +13,7 @@ import dagster as dg
 
 from crawlers.runner import CrawlError
 from pipelines.core import stats as keys
-from pipelines.core.problems import Problem
+from pipelines.core.problems import RERUN, Problem
 from pipelines.interrupts import recording_signals
 from pipelines.lease import CrawlLease, LeaseLost
 from pipelines.monitoring import requests_by_status
@@ -22,7 +22,7 @@ from pipelines.storage.ingest import crawl_state
 from pipelines.storage.lock import CrawlBusy, Owner, claim_crawl
 from pipelines.window import CrawlWindow, crawl_window
 
-from ..errors import RERUN, problem_failure
+from ..errors import problem_failure
 from ..partitions import RunScope, ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, SourceSiteResource
 

@@ -33,6 +33,7 @@ from pipelines.storage.ingest import apply_crawl_items
 from pipelines.storage.models import Article, CrawlRun
 from pipelines.storage.queries import count_rows, newest_titles
 
+from ..automation import FRESHNESS
 from ..errors import problem_failure
 from ..partitions import ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, SlackResource
@@ -89,7 +90,7 @@ def _markdown_titles(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"- [{title}]({url})" for title, url in rows)
 
 
-@dg.asset(**partitioned("store", "sqlalchemy", "raw_articles"))
+@dg.asset(**partitioned("store", "sqlalchemy", "raw_articles"), freshness_policy=FRESHNESS)
 def articles(
     context: dg.AssetExecutionContext,
     config: ScopeConfig,
