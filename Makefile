@@ -44,7 +44,7 @@ export DAGSTER_HOME ?= $(abspath $(DATA_DIR))/dagster
 
 dev: $(STAMP)
 	@mkdir -p "$(DAGSTER_HOME)"
-	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
+	@test -f "$(DAGSTER_HOME)/dagster.yaml" || $(BIN)/python -c 'import sys; from dagster_project.cli.execute import INSTANCE_YAML as y; open(sys.argv[1], "w").write(y)' "$(DAGSTER_HOME)/dagster.yaml"
 	$(BIN)/dagster dev -w workspace.yaml
 
 clean:

@@ -25,6 +25,7 @@ from scrapy.utils.misc import build_from_crawler
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from crawlers.outcome import FAIL_FAST, never_answered, outage_cause
 from pipelines.core import stats as keys
 
 # RFC 9309, 2.4: a crawler may cache robots.txt for up to 24 hours.
@@ -63,6 +64,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(  # type: ignore[override]
         self, request: Request, exception: Exception, spider: Any = None
     ) -> Request | Response | None:
+        if outage_cause(exception) in FAIL_FAST and never_answered(self.crawler):
+            # Nothing has ever answered from this address: no retry (see OutcomeMiddleware).
+            return None
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             await self._pause(self._delay(result, None))

@@ -36,6 +36,8 @@ LogSink = Callable[[str], None]
 # Polled while the crawl runs: a reason to stop it now, or None.
 Cancel = Callable[[], str | None]
 
+# The crawl's progress lines start with this (crawlers.extensions.Progress).
+PROGRESS_MARK = "cqmonitor progress:"
 PR_SET_PDEATHSIG = 1
 # How long a terminated crawl may take to exit before it is killed.
 STOP_GRACE = 2.0

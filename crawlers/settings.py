@@ -54,7 +54,9 @@ TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
-EXTENSIONS = {"crawlers.extensions.StatsDump": 500}
+EXTENSIONS = {"crawlers.extensions.StatsDump": 500, "crawlers.extensions.Progress": 510}
+# Seconds between progress lines (pages fetched / queued / articles read); 0: none.
+CQMONITOR_PROGRESS_EVERY = 10.0
 ITEM_PIPELINES = {"crawlers.pipelines.CoveragePipeline": 300}
 
 # robots.txt kept between crawls (JSON file; empty: fetched by every crawl), for at most a day.

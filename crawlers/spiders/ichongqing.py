@@ -229,6 +229,9 @@ class IchongqingSpider(Spider):
                         f"/{day:%Y/%m/%d}/", self.parse_listing, listing=f"{day:%Y-%m-%d}"
                     )
                     if request is not None:
+                        # A day without posts has no archive page (404): an empty day, handed
+                        # to parse_listing, not a failure recorded and retried.
+                        request.meta["handle_httpstatus_list"] = [304, 404]
                         yield request
             else:
                 self._inc(keys.ARCHIVES_SKIPPED)
@@ -303,6 +306,9 @@ class IchongqingSpider(Spider):
     ) -> Iterator[Any]:
         """A date archive page, or (``walk_back``) a newest-first category listing page."""
         if response.status == 304:
+            return
+        if response.status == 404:
+            self._inc(keys.ARCHIVES_EMPTY)
             return
         links, next_url = parse_listing(response.body)
         self._inc(keys.LISTING_PAGES)

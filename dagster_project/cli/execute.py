@@ -48,6 +48,11 @@ INSTANCE_YAML = """\
 # Production: replace with deploy/dagster.yaml (PostgreSQL storage, run queue, retention).
 telemetry:
   enabled: false
+# Every step's own log (the crawl's lines included) is in the run's event log; capturing
+# stdout/stderr as well would start two `tail` processes per step and hide the terminal.
+compute_logs:
+  module: dagster._core.storage.noop_compute_log_manager
+  class: NoOpComputeLogManager
 """
 
 

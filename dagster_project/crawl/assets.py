@@ -5,13 +5,15 @@ the start (a stale lock is taken over), kept alive by a heartbeat, and released 
 out, marked ``crawled``, ``failed`` or ``interrupted`` (``pipelines.lease``).
 """
 
+import logging
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from crawlers.runner import CrawlError
+from crawlers.runner import PROGRESS_MARK, CrawlError
 from pipelines.core import stats as keys
 from pipelines.core.problems import RERUN, Problem
 from pipelines.interrupts import recording_signals
@@ -27,6 +29,19 @@ from ..partitions import RunScope, ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, SourceSiteResource
 
 CRAWL_POOL = "cqmonitor_crawl"
+progress_log = logging.getLogger("cqmonitor.crawl")
+
+
+def _log_line(context: dg.AssetExecutionContext, line: str) -> None:
+    """A line of the crawl's log into the run log; a progress line also into ``cqmonitor.log``
+    and onto the terminal when there is one (stderr stays one line per failure otherwise)."""
+    context.log.info(f"[scrapy] {line}")
+    if PROGRESS_MARK not in line:
+        return
+    text = line[line.index(PROGRESS_MARK) :]
+    progress_log.info(text)
+    if sys.stderr.isatty():
+        print(text, file=sys.stderr, flush=True)
 
 
 def crawl_metadata(stats: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +113,7 @@ def raw_articles(
                 backfill=window.backfill,
                 changed_since=window.changed_since,
                 state=state,
-                log=lambda line: context.log.info(f"[scrapy] {line}"),
+                log=lambda line: _log_line(context, line),
                 feed_only=scope.feed_only,
                 cancel=lease.cancelled,
             )

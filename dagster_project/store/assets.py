@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dagster as dg
 from sqlalchemy.orm import Session
@@ -51,8 +52,14 @@ def crawl_problem(source_url: str, health: CrawlHealth) -> Problem:
     """What a judged crawl's problems tell the user: the site is down (exit 3), or its pages
     cannot be read (exit 1)."""
     down = health.status in SITE_DOWN
+    where = source_url
+    if down:
+        # Host and port, said outright: the first thing to check when nothing answers.
+        parts = urlsplit(source_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        where = f"{source_url} (host {parts.hostname}, port {port})"
     return Problem(
-        f"crawl of {source_url}",
+        f"crawl of {where}",
         "; ".join(health.problems),
         health.advice or "look at the crawl log",
         ExitCode.SOURCE_DOWN if down else ExitCode.FAILURE,
