@@ -30,18 +30,24 @@ from ..resources import DatabaseResource, SourceSiteResource
 
 CRAWL_POOL = "cqmonitor_crawl"
 progress_log = logging.getLogger("cqmonitor.crawl")
+_WORTH_A_LINE = ("] WARNING: ", "] ERROR: ", "] CRITICAL: ", "Spider closed", "Closing spider")
 
 
 def _log_line(context: dg.AssetExecutionContext, line: str) -> None:
-    """A line of the crawl's log into the run log; a progress line also into ``cqmonitor.log``
-    and onto the terminal when there is one (stderr stays one line per failure otherwise)."""
-    context.log.info(f"[scrapy] {line}")
-    if PROGRESS_MARK not in line:
-        return
-    text = line[line.index(PROGRESS_MARK) :]
-    progress_log.info(text)
-    if sys.stderr.isatty():
-        print(text, file=sys.stderr, flush=True)
+    """A line of the crawl's log that an operator needs, into the run log: progress, warnings,
+    errors, the end. The rest (settings, tracebacks, stats) stays in the crawl's own log file,
+    named in the asset's metadata: each run-log line is a write to the Dagster instance.
+
+    A progress line also goes to ``cqmonitor.log`` and onto the terminal when there is one
+    (stderr otherwise stays one line per failure)."""
+    if PROGRESS_MARK in line:
+        text = line[line.index(PROGRESS_MARK) :]
+        context.log.info(text)
+        progress_log.info(text)
+        if sys.stderr.isatty():
+            print(text, file=sys.stderr, flush=True)
+    elif any(mark in line for mark in _WORTH_A_LINE):
+        context.log.info(f"[scrapy] {line}")
 
 
 def crawl_metadata(stats: dict[str, Any]) -> dict[str, Any]:
