@@ -7,6 +7,7 @@ before it writes anything, with one line naming the setting.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -150,21 +151,19 @@ class Settings:
 
     def taxonomy(self) -> Taxonomy:
         """The taxonomy in force (``CQMONITOR_TAXONOMY``, else the packaged one)."""
-        try:
-            return load_taxonomy(self.taxonomy_path or None)
-        except TaxonomyError as exc:
-            raise SettingError("CQMONITOR_TAXONOMY", str(exc)) from exc
+        return _taxonomy(self.taxonomy_path, _mtime(self.taxonomy_path))
 
     def subscriptions(self) -> tuple[Subscription, ...]:
-        """Who gets what (``CQMONITOR_SUBSCRIPTIONS``; without it, ``default`` to the channel)."""
-        try:
-            return load_subscriptions(
-                self.subscriptions_path or None,
-                self.taxonomy(),
-                default_channel=self.slack_channel,
-            )
-        except SubscriptionError as exc:
-            raise SettingError("CQMONITOR_SUBSCRIPTIONS", str(exc)) from exc
+        """Who gets what (``CQMONITOR_SUBSCRIPTIONS``; without it, ``default`` to the channel).
+
+        Read once per file version: a run asks several times (checks, resources, assets)."""
+        return _subscriptions(
+            self.subscriptions_path,
+            _mtime(self.subscriptions_path),
+            self.taxonomy_path,
+            _mtime(self.taxonomy_path),
+            self.slack_channel,
+        )
 
     def effective(self) -> list[tuple[str, str]]:
         """Each setting in force as (its variable, its value), secrets masked, each marked with
@@ -186,6 +185,34 @@ class Settings:
     @property
     def crawl_dir(self) -> str:
         return str(Path(self.data_dir) / "crawls")
+
+
+def _mtime(path: str) -> float:
+    """A file's modification time (0 without a file): a cache key that sees edits."""
+    try:
+        return Path(path).stat().st_mtime if path else 0.0
+    except OSError:
+        return 0.0
+
+
+@functools.lru_cache(maxsize=8)
+def _taxonomy(path: str, mtime: float) -> Taxonomy:
+    try:
+        return load_taxonomy(path or None)
+    except TaxonomyError as exc:
+        raise SettingError("CQMONITOR_TAXONOMY", str(exc)) from exc
+
+
+@functools.lru_cache(maxsize=8)
+def _subscriptions(
+    path: str, mtime: float, taxonomy_path: str, taxonomy_mtime: float, channel: str
+) -> tuple[Subscription, ...]:
+    try:
+        return load_subscriptions(
+            path or None, _taxonomy(taxonomy_path, taxonomy_mtime), default_channel=channel
+        )
+    except SubscriptionError as exc:
+        raise SettingError("CQMONITOR_SUBSCRIPTIONS", str(exc)) from exc
 
 
 def dagster_home(settings: Settings) -> str:

@@ -220,3 +220,59 @@ def test_the_partitions_start_at_the_configured_month() -> None:
     assert keys[0] == "2023-01-01"
     # "Materialize all" covers years, not every month since 2015.
     assert len(keys) < 12 * 5
+
+
+def test_a_subscriptions_file_says_every_problem_at_once_with_its_line(tmp_path: Path) -> None:
+    from pipelines.subscriptions import SubscriptionError, load_subscriptions
+    from pipelines.taxonomy import load_taxonomy
+
+    path = tmp_path / "subs.yaml"
+    path.write_text(
+        "subscriptions:\n"
+        "  - name: talent\n"
+        "    chanel: C0TALENT01\n"
+        "  - name: space\n"
+        "    channel: C0SPACE001\n"
+        "    topics: [aerospace_informaton]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SubscriptionError) as error:
+        load_subscriptions(path, load_taxonomy(), default_channel="")
+    text = str(error.value)
+    assert "\n" not in text and text.startswith(f"{path}: 3 problems: ")
+    assert "line 3: subscriptions[0].chanel: unknown key (did you mean 'channel'?)" in text
+    assert "line 2: subscriptions[0].channel: Field required" in text
+    assert (
+        "line 6: subscriptions[1].topics[0]: unknown topic 'aerospace_informaton' "
+        "(did you mean 'aerospace_information'?)"
+    ) in text
+
+    path.write_text("subscriptions:\n  - name: a\n    channel: [C0A1\n", encoding="utf-8")
+    with pytest.raises(SubscriptionError, match=r"subs.yaml: line 4, column 1: not valid YAML"):
+        load_subscriptions(path, load_taxonomy(), default_channel="")
+    # Through the command: exit 2, the one line names the setting and the file.
+    result = cli(["status"], tmp_path, {"CQMONITOR_SUBSCRIPTIONS": str(path)})
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"cqmonitor: settings: CQMONITOR_SUBSCRIPTIONS: {path}: line")
+
+
+def test_each_error_type_carries_its_exit_code() -> None:
+    from crawlers.runner import CrawlError
+    from pipelines.core.problems import CodedError, ExitCode, told
+    from pipelines.settings import SettingError
+    from pipelines.slack import SlackDeliveryError
+    from pipelines.storage.lock import CrawlBusy
+    from pipelines.subscriptions import SubscriptionError
+    from pipelines.window import WindowError
+
+    assert SettingError.exit_code == SubscriptionError.exit_code == ExitCode.BAD_INPUT
+    assert WindowError.exit_code == ExitCode.BAD_INPUT
+    assert SlackDeliveryError.exit_code == ExitCode.SLACK_REFUSED
+    assert CrawlError.exit_code == CrawlBusy.exit_code == ExitCode.FAILURE
+    # A Dagster run keeps only an error's class name: the name finds the type and its code.
+    assert CodedError.by_name["SlackDeliveryError"] is SlackDeliveryError
+    problem = told([["DagsterExecutionStepExecutionError"], ["SlackDeliveryError"]], "refused",
+                   what="digest", log_hint="the log")  # fmt: skip
+    assert problem.exit_code == ExitCode.SLACK_REFUSED and problem.what == "Slack"
+    window = told([["WindowError"]], "--since: not a date", what="run", log_hint="x")
+    assert (window.exit_code, window.what) == (ExitCode.BAD_INPUT, "run")
