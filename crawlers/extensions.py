@@ -29,7 +29,7 @@ class StatsDump:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StatsDump:
-        ext = cls(crawler.settings.get("CQMONITOR_STATS_FILE", ""), crawler)
+        ext = cls(crawler.settings.get("CRAWL_STATS_FILE", ""), crawler)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -42,7 +42,7 @@ class StatsDump:
 
 
 class Progress:
-    """Every ``CQMONITOR_PROGRESS_EVERY`` seconds (and at the end), one log line: pages fetched,
+    """Every ``CRAWL_PROGRESS_EVERY`` seconds (and at the end), one log line: pages fetched,
     requests queued, articles read. A long crawl (hours at a polite delay) is never silent: the
     line reaches the run log, ``cqmonitor.log`` and, on a terminal, the operator's screen."""
 
@@ -55,7 +55,7 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
-        ext = cls(crawler, crawler.settings.getfloat("CQMONITOR_PROGRESS_EVERY", 10.0))
+        ext = cls(crawler, crawler.settings.getfloat("CRAWL_PROGRESS_EVERY", 10.0))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

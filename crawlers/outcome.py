@@ -79,7 +79,7 @@ class OutcomeMiddleware:
 
     It sits above the retries, so it sees every attempt: a site that died mid-crawl is noticed
     at once, not after every queued request has spent its retries (minutes at a polite delay).
-    ``CQMONITOR_OUTAGE_AFTER`` different pages in a row that got no usable answer close the
+    ``CRAWL_OUTAGE_AFTER`` different pages in a row that got no usable answer close the
     spider with the finish reason ``site_down``; one page failing its retries never does.
     """
 
@@ -87,7 +87,7 @@ class OutcomeMiddleware:
         assert crawler.stats is not None
         self.crawler = crawler
         self.stats = crawler.stats
-        self.limit = crawler.settings.getint("CQMONITOR_OUTAGE_AFTER", 5)
+        self.limit = crawler.settings.getint("CRAWL_OUTAGE_AFTER", 5)
         # Pages that failed since the last answer.
         self.failing: set[str] = set()
         self.closing = False

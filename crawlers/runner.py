@@ -133,7 +133,7 @@ def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) 
     args = [sys.executable, "-m", "scrapy", "crawl", "ichongqing",
             "-a", f"source_url={request.source_url}", "-a", f"state={state}",
             "-O", f"{items}:jsonlines",
-            "-s", f"CQMONITOR_STATS_FILE={stats}",
+            "-s", f"CRAWL_STATS_FILE={stats}",
             "-s", f"DOWNLOAD_DELAY={request.delay}",
             # AutoThrottle starts from the delay asked for (it adapts upwards to the server).
             "-s", f"AUTOTHROTTLE_START_DELAY={max(request.delay, 0.0)}",
@@ -146,7 +146,7 @@ def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) 
     if request.feed_only:
         args += ["-a", "sources=feed"]
     if request.robots_cache is not None:
-        args += ["-s", f"CQMONITOR_ROBOTS_CACHE={request.robots_cache}"]
+        args += ["-s", f"CRAWL_ROBOTS_CACHE={request.robots_cache}"]
     if request.since:
         args += ["-a", f"since={request.since.isoformat()}"]
     if request.until:

@@ -18,11 +18,10 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-from pipelines.core.instants import Span
+from pipelines.core.instants import TIMEZONE, Span
 from pipelines.settings import Settings, first_month_day
 
 FIRST_DAY = first_month_day(Settings.from_env().first_month).isoformat()
-TIMEZONE = "Asia/Shanghai"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 PARTITIONED_ASSETS = ("raw_articles", "articles", "article_topics", "events")

@@ -60,6 +60,10 @@ class Settings:
     retry_backoff: float = field(
         default=DEFAULT_RETRY_BACKOFF, metadata={"env": "CQMONITOR_RETRY_BACKOFF"}
     )
+    # This many different pages in a row with no usable answer: the site is down, stop.
+    outage_after: int = field(default=5, metadata={"env": "CQMONITOR_OUTAGE_AFTER"})
+    # A page that failed is retried on later runs this many times, then left for an operator.
+    max_failure_attempts: int = field(default=5, metadata={"env": "CQMONITOR_MAX_FAILURE_ATTEMPTS"})
     data_dir: str = field(default=DEFAULT_DATA_DIR, metadata={"env": "CQMONITOR_DATA_DIR"})
     slack_token: str = field(default="", metadata={"env": "SLACK_BOT_TOKEN"})
     slack_channel: str = field(default="", metadata={"env": "CQMONITOR_SLACK_CHANNEL"})
@@ -98,6 +102,8 @@ class Settings:
             raw = env[name]
             if spec.type == "float":
                 values[spec.name] = _number(name, raw)
+            elif spec.type == "int":
+                values[spec.name] = _whole(name, raw)
             elif spec.type == "bool":
                 values[spec.name] = _flag(name, raw)
             else:
@@ -127,6 +133,12 @@ class Settings:
             raise SettingError("CQMONITOR_DATABASE_URL", str(exc)) from exc
         if self.delay < 0:
             raise SettingError("CQMONITOR_DOWNLOAD_DELAY", f"must be >= 0, got {self.delay}")
+        for name, count in (
+            ("CQMONITOR_OUTAGE_AFTER", self.outage_after),
+            ("CQMONITOR_MAX_FAILURE_ATTEMPTS", self.max_failure_attempts),
+        ):
+            if count < 1:
+                raise SettingError(name, f"must be at least 1, got {count}")
         if self.retry_backoff < 0:
             raise SettingError("CQMONITOR_RETRY_BACKOFF", f"must be >= 0, got {self.retry_backoff}")
         if sending and self.slack_token and not self.slack_channel and not self.subscriptions_path:
@@ -164,6 +176,15 @@ class Settings:
             _mtime(self.taxonomy_path),
             self.slack_channel,
         )
+
+    def scrapy_settings(self) -> dict[str, str]:
+        """The crawler's Scrapy settings derived from these (under Scrapy-side names, ``CRAWL_*``;
+        ``CQMONITOR_*`` names only environment variables)."""
+        return {
+            "CRAWL_RETRY_BACKOFF": str(self.retry_backoff),
+            "CRAWL_OUTAGE_AFTER": str(self.outage_after),
+            "CRAWL_MAX_FAILURE_ATTEMPTS": str(self.max_failure_attempts),
+        }
 
     def effective(self) -> list[tuple[str, str]]:
         """Each setting in force as (its variable, its value), secrets masked, each marked with
@@ -248,6 +269,13 @@ def _number(name: str, text: str) -> float:
         return float(text)
     except ValueError as exc:
         raise SettingError(name, f"not a number: {text!r}") from exc
+
+
+def _whole(name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise SettingError(name, f"not a whole number: {text!r}") from exc
 
 
 def _flag(name: str, text: str) -> bool:

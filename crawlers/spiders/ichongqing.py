@@ -101,10 +101,10 @@ class IchongqingSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> IchongqingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.archive_max_days = crawler.settings.getint("CQMONITOR_ARCHIVE_MAX_DAYS", 31)
-        spider.max_failure_attempts = crawler.settings.getint("CQMONITOR_MAX_FAILURE_ATTEMPTS", 5)
+        spider.archive_max_days = crawler.settings.getint("CRAWL_ARCHIVE_MAX_DAYS", 31)
+        spider.max_failure_attempts = crawler.settings.getint("CRAWL_MAX_FAILURE_ATTEMPTS", 5)
         spider.fallback_paths = crawler.settings.getlist(
-            "CQMONITOR_FALLBACK_LISTINGS", ["/latest/", "/category/news/"]
+            "CRAWL_FALLBACK_LISTINGS", ["/latest/", "/category/news/"]
         )
         return spider
 

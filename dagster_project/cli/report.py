@@ -20,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--until",
         help="last CST day, included; default: today with --since, else the newest article's day",
     )
-    report.add_argument("--out", help="folder for the files (default: .cqmonitor/report)")
+    report.add_argument("--out", help="folder for the files (default: <data dir>/report)")
     report.add_argument("--database-url", help="env CQMONITOR_DATABASE_URL")
     report.set_defaults(func=cmd_report)
 

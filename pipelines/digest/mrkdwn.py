@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
+
+from pipelines.core.instants import CST as BEIJING
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
 MAX_BLOCKS = 50
@@ -16,7 +18,6 @@ MAX_MESSAGE_CHARS = 12_000
 
 
 # The source site is in Chongqing: its dates are Beijing dates.
-BEIJING = timezone(timedelta(hours=8), "UTC+8")
 
 
 def escape(text: str | None) -> str:
