@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/partitions.py
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/alerts.py
+	$(BIN)/python benchmarks/cli.py
 
 # The UI on the same Dagster instance `cqmonitor run` and `demo` record in (DAGSTER_HOME,
 # default <data dir>/dagster), so every CLI run shows there. Schedules stay off unless

@@ -276,3 +276,15 @@ def test_each_error_type_carries_its_exit_code() -> None:
     assert problem.exit_code == ExitCode.SLACK_REFUSED and problem.what == "Slack"
     window = told([["WindowError"]], "--since: not a date", what="run", log_hint="x")
     assert (window.exit_code, window.what) == (ExitCode.BAD_INPUT, "run")
+
+
+def test_the_deployment_settings_turn_the_schedules_on() -> None:
+    env_file = ROOT / "deploy" / "cqmonitor.env"
+    settings = dict(
+        line.split("=", 1)
+        for line in env_file.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    assert settings["CQMONITOR_SCHEDULES"] == "true"
+    on = _statuses(settings)
+    assert on["daily_digest_schedule"] == "RUNNING" and on["crawl_freshness"] == "RUNNING"
