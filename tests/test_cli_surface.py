@@ -157,8 +157,11 @@ def test_a_refused_source_fails_within_10_s_at_the_polite_delay(tmp_path: Path) 
         (["--database-url", "sqlite:////proc/x.db"], "sqlite:////proc/x.db"),
         (["--since", "2099-01-01"], "--since 2099-01-01 is in the future"),
         (["--database-url", "mysql://u@127.0.0.1/db"], "postgresql+psycopg://"),
+        # The common spelling is taken as psycopg 3 (here: nothing listens on port 1).
+        (["--database-url", "postgres://postgres@127.0.0.1:1/x"],
+         "cannot use the database postgresql+psycopg://postgres@127.0.0.1:1/x"),
     ],
-)
+)  # fmt: skip
 def test_errors_name_the_thing_to_fix(args: list[str], named: str, tmp_path: Path) -> None:
     result = cli(["run", "--source-url", "http://127.0.0.1:1", *args], tmp_path)
     assert result.returncode == 2, result.stderr

@@ -81,7 +81,9 @@ def check_database(settings: Settings) -> None:
         # sqlite:////proc/x.db: the file cannot be made where the URL says.
         why = exc.strerror or str(exc)
         raise SettingError(
-            "CQMONITOR_DATABASE_URL", f"cannot use the database {settings.database_url}: {why}"
+            "CQMONITOR_DATABASE_URL",
+            f"cannot create or open the SQLite file of {settings.database_url}: {why}; "
+            "point it at a writable folder",
         ) from exc
 
 
