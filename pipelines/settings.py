@@ -1,5 +1,10 @@
 """cqmonitor's settings: read from flags and the environment in one place, checked once.
 
+One list of settings (the fields of :class:`Settings`, each naming its variable); the
+environment is read by pydantic-settings (typed, an empty variable as unset), flags win over
+it, and the defaults come last. Scrapy's settings are derived from it
+(:meth:`Settings.scrapy_settings`).
+
 Both the ``cqmonitor`` command and the Dagster definitions build their resources from one
 :class:`Settings` (``dagster_project.resources.build_resources``). A bad setting stops a run
 before it writes anything, with one line naming the setting.
@@ -8,13 +13,16 @@ before it writes anything, with one line naming the setting.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, create_model
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipelines.core.problems import InputError
 from pipelines.storage.db import DatabaseURLError, check_database_url
@@ -92,23 +100,8 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from the environment, with ``overrides`` (flags) winning where not None."""
-        env = os.environ if env is None else env
-        values: dict[str, object] = {}
-        origins: dict[str, str] = {}
-        for spec in fields(cls):
-            name = spec.metadata.get("env")
-            if name is None or not env.get(name):
-                continue
-            raw = env[name]
-            if spec.type == "float":
-                values[spec.name] = _number(name, raw)
-            elif spec.type == "int":
-                values[spec.name] = _whole(name, raw)
-            elif spec.type == "bool":
-                values[spec.name] = _flag(name, raw)
-            else:
-                values[spec.name] = raw
-            origins[spec.name] = name
+        values: dict[str, object] = read_environment(env)
+        origins = {name: _VARIABLES[name] for name in values}
         for key, value in overrides.items():
             if value is not None:
                 values[key] = value
@@ -264,27 +257,48 @@ def mask(value: str) -> str:
     return f"{value[:5]}***" if value else ""
 
 
-def _number(name: str, text: str) -> float:
+# --- the environment, read by pydantic-settings --------------------------------------------
+
+# Each setting's variable, from the one list of fields above.
+_VARIABLES = {
+    spec.name: spec.metadata["env"] for spec in fields(Settings) if "env" in spec.metadata
+}
+_TYPES: dict[str, type] = {"str": str, "float": float, "int": int, "bool": bool}
+
+
+class _Environment(BaseSettings):
+    """The process environment as pydantic-settings reads it: each setting under its variable
+    (case-sensitive), an empty variable as unset, other variables ignored."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="ignore")
+
+
+@functools.cache
+def _environment_model() -> type[_Environment]:
+    """One optional, typed field per setting, aliased to its variable (built from the fields of
+    :class:`Settings`, so that the list of settings is written once)."""
+    specs: dict[str, Any] = {
+        spec.name: (_TYPES[str(spec.type)] | None, Field(default=None, validation_alias=variable))
+        for spec in fields(Settings)
+        if (variable := spec.metadata.get("env"))
+    }
+    return create_model("SettingsEnvironment", __base__=_Environment, **specs)
+
+
+def read_environment(env: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The settings given by the environment (``env``; default the process's), typed; a value
+    that does not parse raises :class:`SettingError` naming its variable."""
+    model = _environment_model()
     try:
-        return float(text)
-    except ValueError as exc:
-        raise SettingError(name, f"not a number: {text!r}") from exc
-
-
-def _whole(name: str, text: str) -> int:
-    try:
-        return int(text)
-    except ValueError as exc:
-        raise SettingError(name, f"not a whole number: {text!r}") from exc
-
-
-def _flag(name: str, text: str) -> bool:
-    value = text.strip().lower()
-    if value in ("", "0", "false", "no", "off"):
-        return False
-    if value in ("1", "true", "yes", "on"):
-        return True
-    raise SettingError(name, f"expected true or false, got {value!r}")
+        if env is None:
+            parsed = model()
+        else:
+            parsed = model.model_validate({k: v for k, v in env.items() if v})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = str(error["loc"][0]) if error["loc"] else "environment"
+        raise SettingError(variable, f"{error['msg'].lower()}: {error.get('input')!r}") from exc
+    return parsed.model_dump(exclude_none=True)
 
 
 def check_source_url(url: str) -> str:
