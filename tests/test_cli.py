@@ -112,9 +112,7 @@ def test_a_site_that_refuses_connections_exits_3_naming_the_cause(tmp_path: Path
     )  # fmt: skip
     assert result.returncode == 3, result.stderr
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith(
-        "cqmonitor: crawl of http://127.0.0.1:1 (host 127.0.0.1, port 1): cannot reach the site"
-    )
+    assert line.startswith("cqmonitor: crawl of http://127.0.0.1:1: cannot reach the site")
     assert "connection refused" in line and "markup" not in line
     status = run_cli(["status", "--database-url", f"sqlite:///{db}"], {}, tmp_path)
     assert status.returncode == 0, status.stderr

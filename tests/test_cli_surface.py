@@ -75,6 +75,11 @@ def test_a_cli_run_is_in_the_dagster_instance_the_ui_reads(tmp_path: Path) -> No
         }
         assert len(evaluations) >= 4, evaluations
         assert all(evaluations.values()), evaluations
+        # The crawl's progress is in the run's log (and in cqmonitor.log below).
+        messages = [entry.user_message for entry in instance.all_logs(run.run_id)]
+        assert any("cqmonitor progress:" in m and "13 articles read (done)" in m for m in messages)
+    log = (tmp_path / ".cqmonitor" / "cqmonitor.log").read_text(encoding="utf-8")
+    assert "cqmonitor progress:" in log
     crawl_failures = subprocess.run(
         [sys.executable, "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("
          "'select count(*) from crawl_failures').fetchone()[0])", str(db)],
@@ -143,7 +148,7 @@ def test_a_refused_source_fails_within_10_s_at_the_polite_delay(tmp_path: Path) 
     wall = time.monotonic() - started
     assert result.returncode == 3, result.stderr
     (line,) = result.stderr.strip().splitlines()
-    assert "host 127.0.0.1, port 1" in line and "connection refused" in line
+    assert "at host 127.0.0.1 port 1;" in line and "connection refused" in line
     load = os.getloadavg()[0]
     print(f"FAULT refused source: exit 3 after {wall:.1f} s (delay 2 s, load {load:.1f})")
     # 10 s on this 2-core machine when it is ours (CI); when other work crowds it (a load

@@ -52,15 +52,15 @@ def crawl_problem(source_url: str, health: CrawlHealth) -> Problem:
     """What a judged crawl's problems tell the user: the site is down (exit 3), or its pages
     cannot be read (exit 1)."""
     down = health.status in SITE_DOWN
-    where = source_url
+    why = "; ".join(health.problems)
     if down:
         # Host and port, said outright: the first thing to check when nothing answers.
         parts = urlsplit(source_url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        where = f"{source_url} (host {parts.hostname}, port {port})"
+        why = f"{why}, at host {parts.hostname} port {port}"
     return Problem(
-        f"crawl of {where}",
-        "; ".join(health.problems),
+        f"crawl of {source_url}",
+        why,
         health.advice or "look at the crawl log",
         ExitCode.SOURCE_DOWN if down else ExitCode.FAILURE,
     )
