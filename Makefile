@@ -36,8 +36,17 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/alerts.py
 	$(BIN)/python benchmarks/interactions.py
+	$(BIN)/python benchmarks/cli.py
+
+# The UI on the same Dagster instance `cqmonitor run` and `demo` record in (DAGSTER_HOME,
+# default <data dir>/dagster), so every CLI run shows there. Schedules stay off unless
+# CQMONITOR_SCHEDULES=true (docs/operations.md).
+DATA_DIR ?= $(or $(CQMONITOR_DATA_DIR),.cqmonitor)
+export DAGSTER_HOME ?= $(abspath $(DATA_DIR))/dagster
 
 dev: $(STAMP)
+	@mkdir -p "$(DAGSTER_HOME)"
+	@test -f "$(DAGSTER_HOME)/dagster.yaml" || $(BIN)/python -c 'import sys; from dagster_project.cli.execute import INSTANCE_YAML as y; open(sys.argv[1], "w").write(y)' "$(DAGSTER_HOME)/dagster.yaml"
 	$(BIN)/dagster dev -w workspace.yaml
 
 clean:

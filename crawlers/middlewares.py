@@ -25,6 +25,7 @@ from scrapy.utils.misc import build_from_crawler
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from crawlers.outcome import FAIL_FAST, never_answered, outage_cause
 from pipelines.core import stats as keys
 
 # RFC 9309, 2.4: a crawler may cache robots.txt for up to 24 hours.
@@ -36,8 +37,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        self.base = settings.getfloat("CQMONITOR_RETRY_BACKOFF", 1.0)
-        self.cap = settings.getfloat("CQMONITOR_RETRY_BACKOFF_MAX", 60.0)
+        self.base = settings.getfloat("CRAWL_RETRY_BACKOFF", 1.0)
+        self.cap = settings.getfloat("CRAWL_RETRY_BACKOFF_MAX", 60.0)
 
     def _delay(self, retry: Request, response: Response | None) -> float:
         attempt = int(retry.meta.get("retry_times", 1))
@@ -63,6 +64,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(  # type: ignore[override]
         self, request: Request, exception: Exception, spider: Any = None
     ) -> Request | Response | None:
+        if outage_cause(exception) in FAIL_FAST and never_answered(self.crawler):
+            # Nothing has ever answered from this address: no retry (see OutcomeMiddleware).
+            return None
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             await self._pause(self._delay(result, None))
@@ -74,14 +78,14 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     RFC 9309 lets a crawler cache robots.txt for up to 24 hours; every crawl is a new process,
     so without a cache each 15-minute poll would fetch it again. The cache (a JSON file named by
-    ``CQMONITOR_ROBOTS_CACHE``) holds each host's body, status and fetch time.
+    ``CRAWL_ROBOTS_CACHE``) holds each host's body, status and fetch time.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        path = crawler.settings.get("CQMONITOR_ROBOTS_CACHE") or ""
+        path = crawler.settings.get("CRAWL_ROBOTS_CACHE") or ""
         self.cache_path = Path(path) if path else None
-        self.max_age = crawler.settings.getfloat("CQMONITOR_ROBOTS_MAX_AGE", ROBOTS_MAX_AGE)
+        self.max_age = crawler.settings.getfloat("CRAWL_ROBOTS_MAX_AGE", ROBOTS_MAX_AGE)
 
     def _cache(self) -> dict[str, Any]:
         if self.cache_path is None or not self.cache_path.exists():

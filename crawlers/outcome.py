@@ -55,6 +55,20 @@ def outage_cause(exception: BaseException) -> OutageCause | None:
     return None
 
 
+# No answer at all from the address: worth no retry while nothing has answered yet.
+FAIL_FAST = frozenset({OutageCause.REFUSED, OutageCause.DNS})
+
+
+def never_answered(crawler: Crawler) -> bool:
+    """Whether no request of this crawl has been answered yet (robots.txt included)."""
+    stats = crawler.stats
+    return (
+        stats is not None
+        and not stats.get_value(keys.OUTCOME_ANSWERED, 0)
+        and not (stats.get_value("downloader/response_count", 0))
+    )
+
+
 def refused(status: int) -> bool:
     """A final status that refuses the request: a server error, or rate limiting."""
     return status >= 500 or status == 429
@@ -65,7 +79,7 @@ class OutcomeMiddleware:
 
     It sits above the retries, so it sees every attempt: a site that died mid-crawl is noticed
     at once, not after every queued request has spent its retries (minutes at a polite delay).
-    ``CQMONITOR_OUTAGE_AFTER`` different pages in a row that got no usable answer close the
+    ``CRAWL_OUTAGE_AFTER`` different pages in a row that got no usable answer close the
     spider with the finish reason ``site_down``; one page failing its retries never does.
     """
 
@@ -73,7 +87,7 @@ class OutcomeMiddleware:
         assert crawler.stats is not None
         self.crawler = crawler
         self.stats = crawler.stats
-        self.limit = crawler.settings.getint("CQMONITOR_OUTAGE_AFTER", 5)
+        self.limit = crawler.settings.getint("CRAWL_OUTAGE_AFTER", 5)
         # Pages that failed since the last answer.
         self.failing: set[str] = set()
         self.closing = False
@@ -109,6 +123,14 @@ class OutcomeMiddleware:
 
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
         cause = outage_cause(exception)
-        if cause is not None:
-            self.stats.inc_value(keys.unreachable(cause))
-            self._failed(request.url, cause)
+        if cause is None:
+            return
+        self.stats.inc_value(keys.unreachable(cause))
+        self._failed(request.url, cause)
+        if never_answered(self.crawler) and cause in FAIL_FAST and not self.closing:
+            # Refused or unknown before anything answered: the address is wrong or the site is
+            # down. Retrying at a polite delay only makes the operator wait (31 s before).
+            self.closing = True
+            engine = self.crawler.engine
+            if engine is not None:
+                deferred_from_coro(engine.close_spider_async(reason=keys.FINISH_SITE_DOWN))

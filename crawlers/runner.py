@@ -30,12 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.items import CrawlItem, item_from_record
+from pipelines.core.problems import CodedError
 from pipelines.crawl_output import part_path, publish
 
 LogSink = Callable[[str], None]
 # Polled while the crawl runs: a reason to stop it now, or None.
 Cancel = Callable[[], str | None]
 
+# The crawl's progress lines start with this (crawlers.extensions.Progress).
+PROGRESS_MARK = "cqmonitor progress:"
 PR_SET_PDEATHSIG = 1
 # How long a terminated crawl may take to exit before it is killed.
 STOP_GRACE = 2.0
@@ -43,8 +46,10 @@ POLL_EVERY = 0.5
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
-class CrawlError(RuntimeError):
+class CrawlError(CodedError, RuntimeError):
     """The crawl process failed; the message says how and where its log is."""
+
+    what = "crawl"
 
 
 class CrawlCancelled(CrawlError):
@@ -129,7 +134,7 @@ def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) 
     args = [sys.executable, "-m", "scrapy", "crawl", "ichongqing",
             "-a", f"source_url={request.source_url}", "-a", f"state={state}",
             "-O", f"{items}:jsonlines",
-            "-s", f"CQMONITOR_STATS_FILE={stats}",
+            "-s", f"CRAWL_STATS_FILE={stats}",
             "-s", f"DOWNLOAD_DELAY={request.delay}",
             # AutoThrottle starts from the delay asked for (it adapts upwards to the server).
             "-s", f"AUTOTHROTTLE_START_DELAY={max(request.delay, 0.0)}",
@@ -142,7 +147,7 @@ def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) 
     if request.feed_only:
         args += ["-a", "sources=feed"]
     if request.robots_cache is not None:
-        args += ["-s", f"CQMONITOR_ROBOTS_CACHE={request.robots_cache}"]
+        args += ["-s", f"CRAWL_ROBOTS_CACHE={request.robots_cache}"]
     if request.since:
         args += ["-a", f"since={request.since.isoformat()}"]
     if request.until:

@@ -1,5 +1,9 @@
 """Scrapy settings of cqmonitor's crawler: polite by default, for the live site.
 
+The project's own ones are named ``CRAWL_*``: they are Scrapy settings, set by the runner from
+``pipelines.settings.Settings.scrapy_settings`` (``CQMONITOR_*`` names are environment variables
+only, read by that one settings object).
+
 Tests and the demo crawl a loopback copy and lower the delay with ``-s DOWNLOAD_DELAY=0``
 (the runner does this from ``--delay``).
 """
@@ -47,10 +51,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.origin.LoopAwareRedirectMiddleware": 600,
 }
 # This many different pages in a row with no usable answer: the site is down, stop.
-CQMONITOR_OUTAGE_AFTER = 5
+CRAWL_OUTAGE_AFTER = 5
 # Seconds before the first retry; doubled for each further one, at most the max.
-CQMONITOR_RETRY_BACKOFF = 1.0
-CQMONITOR_RETRY_BACKOFF_MAX = 60.0
+CRAWL_RETRY_BACKOFF = 1.0
+CRAWL_RETRY_BACKOFF_MAX = 60.0
 
 COOKIES_ENABLED = False
 # Scrapy re-reads each callback's source on every response to warn about generator return
@@ -60,18 +64,20 @@ TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
-EXTENSIONS = {"crawlers.extensions.StatsDump": 500}
+EXTENSIONS = {"crawlers.extensions.StatsDump": 500, "crawlers.extensions.Progress": 510}
+# Seconds between progress lines (pages fetched / queued / articles read); 0: none.
+CRAWL_PROGRESS_EVERY = 10.0
 ITEM_PIPELINES = {"crawlers.pipelines.CoveragePipeline": 300}
 
 # robots.txt kept between crawls (JSON file; empty: fetched by every crawl), for at most a day.
-CQMONITOR_ROBOTS_CACHE = ""
-CQMONITOR_ROBOTS_MAX_AGE = 24 * 3600
+CRAWL_ROBOTS_CACHE = ""
+CRAWL_ROBOTS_MAX_AGE = 24 * 3600
 
 # Where the spider reads the state of what is stored, and the stats file it writes.
-CQMONITOR_STATS_FILE = ""
+CRAWL_STATS_FILE = ""
 # Date archives are the tool for a short backfill window; sitemaps cover longer ones.
-CQMONITOR_ARCHIVE_MAX_DAYS = 31
+CRAWL_ARCHIVE_MAX_DAYS = 31
 # Newest-first listings walked back to the window's start when the sitemaps are unusable.
-CQMONITOR_FALLBACK_LISTINGS = ["/latest/", "/category/news/"]
+CRAWL_FALLBACK_LISTINGS = ["/latest/", "/category/news/"]
 # A page that failed is retried on later runs this many times, then left for an operator.
-CQMONITOR_MAX_FAILURE_ATTEMPTS = 5
+CRAWL_MAX_FAILURE_ATTEMPTS = 5

@@ -7,13 +7,13 @@ do>`` and its exit code); a step that knows what to say raises :func:`problem_fa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 
-from pipelines.core.problems import ExitCode, Problem
+from pipelines.core.problems import ExitCode, Problem, one_line, told
+from pipelines.core.problems import problem_from_exception as from_exception
 from pipelines.interrupts import interruption
 
 _AUTOFLUSH_NOTE = "(raised as a result of Query-invoked autoflush"
@@ -61,31 +61,6 @@ def failure_reason(events: list[dg.DagsterEvent]) -> str:
 
 _KEYS = ("what", "why", "todo", "exit_code")
 _PREFIX = "cqmonitor/"
-_INTERRUPTED = {"KeyboardInterrupt", "DagsterExecutionInterruptedError", "SystemExit"}
-_BAD_INPUT = {"SettingError", "TaxonomyError", "DatabaseURLError", "SubscriptionError"}
-_DATABASE = {
-    "OperationalError",
-    "InterfaceError",
-    "DatabaseError",
-    "DBAPIError",
-    "PendingRollbackError",
-    "DisconnectionError",
-    "InternalError",
-}
-_FILES = {
-    "PermissionError",
-    "FileNotFoundError",
-    "IsADirectoryError",
-    "NotADirectoryError",
-    "OSError",
-}
-_CRAWL = {"CrawlError", "CrawlCancelled", "LeaseLost"}
-# "sqlalchemy.exc.OperationalError: (psycopg.errors.AdminShutdown) terminating ...": the
-# classes say nothing to an operator; the database's own words do.
-_CLASS_PREFIXES = re.compile(
-    r"^(?:(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Failure): )?(?:\([\w.]+\)\s*)?"
-)
-RERUN = "run it again: what was stored is kept and the next run picks up the rest"
 
 
 def problem_failure(problem: Problem, metadata: Mapping[str, Any] | None = None) -> dg.Failure:
@@ -104,33 +79,6 @@ def _carried(data: Any) -> Problem | None:
     return Problem(str(values["what"]), str(values["why"]), str(values["todo"]), code)
 
 
-def classify(
-    names: set[str], message: str, *, what: str, log_hint: str, signal_name: str | None = None
-) -> Problem:
-    """The problem for an error whose chain holds the classes ``names``, saying ``message``."""
-    message = _CLASS_PREFIXES.sub("", " ".join(message.split()), count=1) or "failed"
-    if names & _INTERRUPTED:
-        return Problem("run", interruption(signal_name), RERUN, interrupted=True)
-    if "WindowError" in names:
-        return Problem(what, message, "fix it and run again", ExitCode.BAD_INPUT)
-    if names & _BAD_INPUT:
-        return Problem("settings", message, "fix it and run again", ExitCode.BAD_INPUT)
-    if "SlackDeliveryError" in names:
-        todo = "nothing was marked delivered: fix it and run again"
-        return Problem("Slack", message, todo, ExitCode.SLACK_REFUSED)
-    if "CrawlBusy" in names:
-        return Problem("crawl", message, "wait for it to end, or `cqmonitor unlock` if stuck")
-    if names & _DATABASE:
-        todo = f"check that the database (CQMONITOR_DATABASE_URL) is up, then {RERUN}"
-        return Problem("database", message, todo)
-    if names & _CRAWL:
-        return Problem("crawl", message, RERUN)
-    if names & _FILES:
-        todo = f"check that CQMONITOR_DATA_DIR is writable and has room, then {RERUN}"
-        return Problem("files", message, todo)
-    return Problem(what, message, f"the traceback is in {log_hint}")
-
-
 def _chain(error: Any) -> list[Any]:
     chain = []
     while error is not None and len(chain) < 20:
@@ -142,7 +90,11 @@ def _chain(error: Any) -> list[Any]:
 def problem_from_events(
     events: list[dg.DagsterEvent], *, log_hint: str, signal_name: str | None = None
 ) -> Problem | None:
-    """The problem of a run's first failure (resources, then steps), or None."""
+    """The problem of a run's first failure (resources, then steps), or None.
+
+    A step's error crossed the run as its class name only: :func:`told` finds cqmonitor's own
+    types by name (``CodedError.by_name``), so each is told as its type says.
+    """
     for event in events:
         if event.event_type_value == "RESOURCE_INIT_FAILURE":
             error = getattr(event.event_specific_data, "error", None)
@@ -155,9 +107,11 @@ def problem_from_events(
             error, what = data.error, event.step_key or "run"
         else:
             continue
-        names = {str(getattr(e, "cls_name", "")) for e in _chain(error)}
-        message = error_line(error) if error else "failed"
-        return classify(names, message, what=what, log_hint=log_hint, signal_name=signal_name)
+        chain = [[str(getattr(e, "cls_name", ""))] for e in _chain(error)]
+        message = one_line(error_line(error) if error else "failed")
+        return told(
+            chain, message, what=what, log_hint=log_hint, interruption=interruption(signal_name)
+        )
     return None
 
 
@@ -165,19 +119,7 @@ def problem_from_exception(
     exc: BaseException, *, what: str, log_hint: str, signal_name: str | None = None
 ) -> Problem:
     """The problem for an exception raised outside Dagster (before or after the run)."""
-    if isinstance(exc, Problem):
-        return exc
-    if type(exc) is ValueError:
-        # The commands' own checks of their arguments raise plain ValueErrors.
-        return Problem(what, str(exc), "fix it and run again", ExitCode.BAD_INPUT)
-    names: set[str] = set()
-    current: BaseException | None = exc
-    while current is not None and len(names) < 100:
-        names.update(cls.__name__ for cls in type(current).__mro__)
-        current = current.__cause__ or current.__context__
-    text = str(exc).strip().splitlines()
-    message = text[0] if text else type(exc).__name__
-    return classify(names, message, what=what, log_hint=log_hint, signal_name=signal_name)
+    return from_exception(exc, what=what, log_hint=log_hint, interruption=interruption(signal_name))
 
 
 def failure_tracebacks(events: list[dg.DagsterEvent]) -> list[str]:

@@ -1,5 +1,9 @@
 """Partitions by publication month, in China Standard Time, and the scope of one run.
 
+The months start at ``CQMONITOR_FIRST_MONTH`` (default 2023-01), read when the definitions
+load: "Materialize all" in the UI then covers a bounded set (about 50 months), not every month
+the site has. A deployment that wants older news backfills after setting it earlier.
+
 Monthly, not daily: Dagster records every partition of a run's range (planned and materialized
 events per asset), about 3.6 ms per asset and partition here, so a backfill from 2015 over daily
 partitions spent a minute on bookkeeping alone (4,345 days x 4 assets); over months it is
@@ -14,10 +18,10 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-from pipelines.core.instants import Span
+from pipelines.core.instants import TIMEZONE, Span
+from pipelines.settings import Settings, first_month_day
 
-FIRST_DAY = "2015-01-01"
-TIMEZONE = "Asia/Shanghai"
+FIRST_DAY = first_month_day(Settings.from_env().first_month).isoformat()
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 PARTITIONED_ASSETS = ("raw_articles", "articles", "article_topics", "events")
@@ -94,6 +98,11 @@ def run_scope(context: dg.AssetExecutionContext, config: ScopeConfig) -> RunScop
     return RunScope(
         first=since, last=until, incremental=config.incremental, feed_only=config.feed_only
     )
+
+
+def first_partition_day() -> date:
+    """The first day of the first partition."""
+    return date.fromisoformat(FIRST_DAY)
 
 
 def month_key(day: date) -> str:

@@ -28,6 +28,7 @@ from pipelines.reports import CHART_WEEKS
 from pipelines.settings import (
     BUNDLED,
     DEFAULT_DAGSTER_UI_URL,
+    DEFAULT_DATA_DIR,
     DEFAULT_DELAY,
     DEFAULT_SOURCE_URL,
     SettingError,
@@ -88,7 +89,7 @@ class SourceSiteResource(dg.ConfigurableResource):
     url: str = DEFAULT_SOURCE_URL
     delay: float = DEFAULT_DELAY
     concurrency: int = 1
-    work_dir: str = ".cqmonitor/crawls"
+    work_dir: str = str(Path(DEFAULT_DATA_DIR) / "crawls")
     # Extra Scrapy settings (name -> value), e.g. DOWNLOAD_TIMEOUT, for tests and tuning.
     scrapy_settings: dict[str, str] = {}
 
@@ -165,7 +166,7 @@ class SlackResource(dg.ConfigurableResource):
     alert_channel: str = ""
     api_url: str = ""
     send_empty: bool = False
-    preview_dir: str = ".cqmonitor"
+    preview_dir: str = DEFAULT_DATA_DIR
     # Where failure alerts link to (``CQMONITOR_DAGSTER_UI_URL``): ``{ui_url}/runs/{run_id}``.
     ui_url: str = DEFAULT_DAGSTER_UI_URL
     # Channels of the subscriptions that set ``weekly_report: true``.
@@ -238,7 +239,7 @@ class ReportResource(dg.ConfigurableResource):
     """Where the weekly report is written (a folder per ISO week) and how many weeks its charts
     show."""
 
-    out_dir: str = ".cqmonitor/reports"
+    out_dir: str = str(Path(DEFAULT_DATA_DIR) / "reports")
     chart_weeks: int = CHART_WEEKS
 
 
@@ -261,7 +262,7 @@ def build_resources(
             delay=settings.delay,
             work_dir=settings.crawl_dir,
             scrapy_settings={
-                "CQMONITOR_RETRY_BACKOFF": str(settings.retry_backoff),
+                **settings.scrapy_settings(),
                 **(crawl_settings or {}),
             },
         ),

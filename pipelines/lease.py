@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipelines.core.problems import CodedError
 from pipelines.core.statuses import CrawlStatus
 from pipelines.interrupts import interruption
 from pipelines.storage.db import session_scope
@@ -43,8 +44,10 @@ END_ATTEMPTS = 4
 END_PAUSE = 1.0
 
 
-class LeaseLost(RuntimeError):
+class LeaseLost(CodedError, RuntimeError):
     """The lock is no longer ours; ``str()`` says why."""
+
+    what = "crawl"
 
 
 _OWN = ("crawlers", "pipelines", "dagster_project")

@@ -27,6 +27,7 @@ from slack_sdk.http_retry import (
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
+from pipelines.core.problems import CodedError, ExitCode
 from pipelines.digest import escape, slack_link
 
 __all__ = [
@@ -85,12 +86,16 @@ def is_channel_id(channel: str) -> bool:
     return CHANNEL_ID.fullmatch(channel.strip()) is not None
 
 
-class SlackDeliveryError(Exception):
+class SlackDeliveryError(CodedError):
     """Slack refused or could not be reached; ``str()`` is one line naming what to fix.
 
     ``transient``: worth retrying later. ``uncertain``: Slack may have accepted the message but
     we could not confirm it (the reply was lost and the history could not be read either).
     """
+
+    exit_code = ExitCode.SLACK_REFUSED
+    what = "Slack"
+    todo = "nothing was marked delivered: fix it and run again"
 
     def __init__(
         self,

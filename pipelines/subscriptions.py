@@ -9,6 +9,7 @@ taxonomy's.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipelines.core.problems import InputError
 from pipelines.slack import CHANNEL_NAME, is_channel_id
 from pipelines.taxonomy import Taxonomy
 
@@ -26,7 +28,7 @@ DEFAULT_NAME = "default"
 _NAME = re.compile(r"^[a-z0-9-]+$")
 
 
-class SubscriptionError(ValueError):
+class SubscriptionError(InputError, ValueError):
     """The subscriptions file cannot be used; the message names the file and the key path."""
 
 
@@ -127,16 +129,64 @@ def _location(loc: Sequence[Any]) -> str:
     return out or "(root)"
 
 
-def _resolve(model: _SubscriptionModel, taxonomy: Taxonomy, where: str, label: str) -> Subscription:
+def _node_at(root: yaml.Node | None, loc: Sequence[Any]) -> yaml.Node | None:
+    """The YAML node at the key path ``loc`` (the deepest one that exists)."""
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            if found is None:
+                # An unknown key: point at the key itself.
+                key = next((k for k, _ in node.value if getattr(k, "value", None) == part), None)
+                return key or node
+            node = found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Problems:
+    """Every problem of one file, each with its line, said at once."""
+
+    def __init__(self, label: str, root: yaml.Node | None) -> None:
+        self.label = label
+        self.root = root
+        self.found: list[str] = []
+
+    def add(self, loc: Sequence[Any], message: str) -> None:
+        node = _node_at(self.root, loc)
+        line = f"line {node.start_mark.line + 1}: " if node is not None else ""
+        self.found.append(f"{line}{_location(loc)}: {message}")
+
+    def raise_any(self) -> None:
+        if not self.found:
+            return
+        count = f"{len(self.found)} problems: " if len(self.found) > 1 else ""
+        raise SubscriptionError(f"{self.label}: {count}{'; '.join(self.found)}")
+
+
+def _resolve(
+    model: _SubscriptionModel, taxonomy: Taxonomy, i: int, problems: _Problems
+) -> Subscription:
     def known(values: list[str] | None, allowed: Iterable[str], key: str) -> frozenset[str] | None:
         allowed = tuple(allowed)
         if values is None:
             return None
-        for i, value in enumerate(values):
+        for j, value in enumerate(values):
             if value not in allowed:
-                raise SubscriptionError(
-                    f"{label}: {where}.{key}[{i}]: unknown {key[:-1]} {value!r} "
-                    f"(the taxonomy has: {', '.join(allowed)})"
+                problems.add(
+                    ["subscriptions", i, key, j],
+                    f"unknown {key[:-1]} {value!r}{_suggest(value, allowed)} "
+                    f"(the taxonomy has: {', '.join(allowed)})",
                 )
         return frozenset(values)
 
@@ -153,24 +203,50 @@ def _resolve(model: _SubscriptionModel, taxonomy: Taxonomy, where: str, label: s
     )
 
 
-def parse_subscriptions(data: Any, taxonomy: Taxonomy, label: str) -> tuple[Subscription, ...]:
-    """Validate the parsed YAML ``data`` (``label`` names its file in errors)."""
+def _message(error: Any) -> str:
+    loc = error["loc"]
+    if error["type"] == "extra_forbidden" and loc:
+        fields = _SubscriptionModel.model_fields if len(loc) > 2 else _FileModel.model_fields
+        return f"unknown key{_suggest(str(loc[-1]), fields)}"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def parse_subscriptions(
+    data: Any, taxonomy: Taxonomy, label: str, root: yaml.Node | None = None
+) -> tuple[Subscription, ...]:
+    """Validate the parsed YAML ``data`` (``label`` names its file, ``root`` its nodes, for the
+    lines). Every problem is reported at once, each with its line and key path."""
+    problems = _Problems(label, root)
     try:
-        parsed = _FileModel.model_validate(data)
+        models = list(_FileModel.model_validate(data).subscriptions)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise SubscriptionError(f"{label}: {_location(first['loc'])}: {message}") from exc
-    if not parsed.subscriptions:
-        raise SubscriptionError(f"{label}: subscriptions: must list at least one subscription")
+        # Said entry by entry, so that a good entry's taxonomy problems are said too.
+        models = []
+        entries = data.get("subscriptions") if isinstance(data, dict) else None
+        for error in exc.errors():
+            loc = error["loc"]
+            if not (isinstance(entries, list) and len(loc) > 1 and loc[0] == "subscriptions"):
+                problems.add(loc, _message(error))
+        if isinstance(entries, list):
+            for i, entry in enumerate(entries):
+                try:
+                    models.append((i, _SubscriptionModel.model_validate(entry)))
+                except ValidationError as bad:
+                    for error in bad.errors():
+                        loc = ["subscriptions", i, *error["loc"]]
+                        problems.add(loc, _message({**error, "loc": loc}))
+    else:
+        models = list(enumerate(models))
+    if not models and not problems.found:
+        problems.add(["subscriptions"], "must list at least one subscription")
     out = []
     seen: set[str] = set()
-    for i, model in enumerate(parsed.subscriptions):
-        where = f"subscriptions[{i}]"
+    for i, model in models:
         if model.name in seen:
-            raise SubscriptionError(f"{label}: {where}.name: {model.name!r} is used twice")
+            problems.add(["subscriptions", i, "name"], f"{model.name!r} is used twice")
         seen.add(model.name)
-        out.append(_resolve(model, taxonomy, where, label))
+        out.append(_resolve(model, taxonomy, i, problems))
+    problems.raise_any()
     return tuple(out)
 
 
@@ -199,6 +275,10 @@ def load_subscriptions(
         ) from exc
     try:
         data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise SubscriptionError(f"{file}: (root): not valid YAML: {exc}") from exc
-    return parse_subscriptions(data, taxonomy, str(file))
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        why = getattr(exc, "problem", None) or str(exc)
+        raise SubscriptionError(f"{file}: {where}not valid YAML: {why}") from exc
+    return parse_subscriptions(data, taxonomy, str(file), root)

@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pipelines.core.problems import InputError
+
 __all__ = [
     "TaxonomyError",
     "check_keys",
@@ -21,7 +23,7 @@ __all__ = [
 ]
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(InputError, ValueError):
     """The taxonomy file is missing, unreadable or invalid; the message names file and key."""
 
 

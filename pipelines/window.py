@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pipelines.core.instants import CST
+from pipelines.core.problems import InputError
 
 FIRST_RUN_DAYS = 7
 # Overlap with the previous run, so that a post published while it ran is not missed.
 OVERLAP = timedelta(hours=6)
 
 
-class WindowError(ValueError):
+class WindowError(InputError, ValueError):
     """A bad ``--since`` / ``--until``; ``str()`` names the flag."""
+
+    what = None  # told as the command that was given the flag
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from tests.conftest import compact_copy, compact_span, loopback_settings
 
 # Each day of a run's window is a partition: the tests crawl a compact copy (6 days).
 SINCE, UNTIL = compact_span()
-FAST = {"CQMONITOR_RETRY_BACKOFF": "0.05", "DOWNLOAD_TIMEOUT": "2"}
+FAST = {"CRAWL_RETRY_BACKOFF": "0.05", "DOWNLOAD_TIMEOUT": "2"}
 
 
 @pytest.fixture(scope="module")
@@ -105,15 +105,15 @@ def test_404_is_recorded_the_run_succeeds_and_later_runs_retry_a_bounded_number_
     assert failure.url.endswith(path.replace("丨", "%E4%B8%A8"))
 
     # Tried again on the next runs, until the bound (2 here), then left for an operator.
-    run(site, sqlite_url, tmp_path, CQMONITOR_MAX_FAILURE_ATTEMPTS="2")
+    run(site, sqlite_url, tmp_path, CRAWL_MAX_FAILURE_ATTEMPTS="2")
     assert next(iter(failures(sqlite_url).values())).attempts == 2
     site.clear_requests()
-    run(site, sqlite_url, tmp_path, CQMONITOR_MAX_FAILURE_ATTEMPTS="2")
+    run(site, sqlite_url, tmp_path, CRAWL_MAX_FAILURE_ATTEMPTS="2")
     assert requests_for(site, path) == []
 
     # Back on the site and the bound raised: stored, and the failure marked resolved.
     site.update(path, page)
-    ok, metadata, reason = run(site, sqlite_url, tmp_path, CQMONITOR_MAX_FAILURE_ATTEMPTS="5")
+    ok, metadata, reason = run(site, sqlite_url, tmp_path, CRAWL_MAX_FAILURE_ATTEMPTS="5")
     assert ok, reason
     assert article_url(target) in rows(sqlite_url)
     assert next(iter(failures(sqlite_url).values())).resolved_at is not None

@@ -309,7 +309,8 @@ def test_digest_preview_prints_and_writes_block_kit_and_posts_nothing(
     assert main(["digest", "--preview", "--database-url", database_url]) == 0
     out = capsys.readouterr().out
 
-    json_path = tmp_path / "cli-data" / "digest-preview.json"
+    # digest --preview writes a file of its own per subscription, apart from a run's previews.
+    json_path = tmp_path / "cli-data" / "digest-now-default.json"
     assert f"(Block Kit JSON: {json_path})" in out
     data = json.loads(json_path.read_text(encoding="utf-8"))
     payloads = data if isinstance(data, list) else [data]

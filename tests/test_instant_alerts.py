@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 
 from crawlers.sitecopy import SiteServer, article_url, build_site, load_bundled_articles
@@ -36,13 +37,19 @@ def poll(settings: Settings) -> dg.ExecuteInProcessResult:
     return result
 
 
-def test_the_alert_schedule_runs_as_shipped_only_with_an_instant_subscription() -> None:
+def test_the_alert_schedule_runs_by_itself_only_when_on_and_with_an_instant_subscription(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     daily = (default_subscription("C0DIGEST1"),)
     instant = (*daily, Subscription(name="now", channel="C0NOW0001", delivery="instant"))
-    for subscriptions, status in (
-        (daily, dg.DefaultScheduleStatus.STOPPED),
-        (instant, dg.DefaultScheduleStatus.RUNNING),
+    running, stopped = dg.DefaultScheduleStatus.RUNNING, dg.DefaultScheduleStatus.STOPPED
+    # Schedules start by themselves only with CQMONITOR_SCHEDULES=true (safe by default).
+    for schedules, subscriptions, status in (
+        ("true", daily, stopped),
+        ("true", instant, running),
+        ("", instant, stopped),
     ):
+        monkeypatch.setenv("CQMONITOR_SCHEDULES", schedules)
         defs = operations.definitions(subscriptions)
         (schedule,) = [s for s in defs.schedules or [] if s.name == "instant_alerts_schedule"]
         assert schedule.cron_schedule == "*/15 * * * *"

@@ -77,6 +77,8 @@ class DagsterDev:
     base_url: str
     log_path: Path
     blocked: list[str] = field(default_factory=list)
+    # The environment dagster dev runs with: a CLI run given it records in the same instance.
+    env: dict[str, str] = field(default_factory=dict)
 
     def log_tail(self, chars: int = 4000) -> str:
         try:
@@ -186,7 +188,7 @@ def dagster_dev(chromium: str, tmp_path: Path) -> Iterator[DagsterDev]:
             stderr=subprocess.STDOUT,
             preexec_fn=_own_process_group,  # the test has started no threads yet
         )
-    server = DagsterDev(process=process, base_url=base_url, log_path=log_path)
+    server = DagsterDev(process=process, base_url=base_url, log_path=log_path, env=env)
     try:
         server.wait_until_serving()
         server.wait_for_code_location()
@@ -294,6 +296,44 @@ def open_lineage(page: Page, base_url: str) -> None:
     expect(first_asset).to_be_visible(timeout=UI_TIMEOUT_MS)
 
 
+CLI_RUNS = """{ runsOrError(filter: {tags: [{key: "cqmonitor/trigger", value: "cli"}]}) {
+  ... on Runs { results { runId status } } } }"""
+ASSET_STATE = """query ($key: AssetKeyInput!) { assetOrError(assetKey: $key) { ... on Asset {
+  assetMaterializations(limit: 1) { runId partition }
+  definition { assetChecksOrError { ... on AssetChecks { checks { name
+    executionForLatestMaterialization { status } } } } } } } }"""
+
+
+def cli_run_shows_in_the_ui(page: Page, server: DagsterDev) -> None:
+    """``cqmonitor run`` (one month of the bundled copy, no digest) with the UI's environment;
+    the UI then lists the run, and each stored asset's materialization and check results."""
+    from playwright.sync_api import expect
+
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", "run", "--since", "2025-03-01",
+         "--until", "2025-03-31", "--no-digest"],
+        cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    runs = server.graphql(CLI_RUNS)["runsOrError"]["results"]
+    assert [r["status"] for r in runs] == ["SUCCESS"], runs
+    run_id = runs[0]["runId"]
+    for asset in ("raw_articles", "articles", "article_topics", "events"):
+        state = server.graphql(ASSET_STATE, {"key": {"path": [asset]}})["assetOrError"]
+        (latest,) = state["assetMaterializations"]
+        assert latest["runId"] == run_id, asset
+        checks = state["definition"]["assetChecksOrError"].get("checks", [])
+        statuses = {c["name"]: (c["executionForLatestMaterialization"] or {}).get("status")
+                    for c in checks}  # fmt: skip
+        assert all(status == "SUCCEEDED" for status in statuses.values()), (asset, statuses)
+    page.goto(f"{server.base_url}/runs")
+    expect(page.get_by_text(run_id[:8]).first).to_be_visible()
+    page.screenshot(path=str(OUTPUT / "cli-run-in-runs.png"))
+    page.goto(f"{server.base_url}/assets/articles?view=checks")
+    expect(page.get_by_text("no_duplicate_articles").first).to_be_visible()
+    page.screenshot(path=str(OUTPUT / "cli-run-articles-checks.png"))
+
+
 def test_asset_graph_and_a_materialization_launched_from_the_ui(
     chromium: str, dagster_dev: DagsterDev, tmp_path: Path
 ) -> None:
@@ -325,6 +365,9 @@ def test_asset_graph_and_a_materialization_launched_from_the_ui(
                 page.get_by_role("button", name="Skip", exact=True),
                 lambda skip: skip.click(),
             )
+
+            # 0. A run of the command line is in the UI: its run, materializations and checks.
+            cli_run_shows_in_the_ui(page, dagster_dev)
 
             # 1. The asset graph shows the project's assets.
             open_lineage(page, base_url)

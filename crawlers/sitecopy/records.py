@@ -13,14 +13,15 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 from urllib.parse import quote, unquote
 
+from pipelines.core.instants import CST
+
 Article = dict[str, Any]
 
-CST = timezone(timedelta(hours=8), "CST")
 DEFAULT_SITE_URL = "https://www.ichongqing.info"
 
 HTML = "text/html; charset=utf-8"

@@ -103,10 +103,10 @@ class IchongqingSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> IchongqingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.archive_max_days = crawler.settings.getint("CQMONITOR_ARCHIVE_MAX_DAYS", 31)
-        spider.max_failure_attempts = crawler.settings.getint("CQMONITOR_MAX_FAILURE_ATTEMPTS", 5)
+        spider.archive_max_days = crawler.settings.getint("CRAWL_ARCHIVE_MAX_DAYS", 31)
+        spider.max_failure_attempts = crawler.settings.getint("CRAWL_MAX_FAILURE_ATTEMPTS", 5)
         spider.fallback_paths = crawler.settings.getlist(
-            "CQMONITOR_FALLBACK_LISTINGS", ["/latest/", "/category/news/"]
+            "CRAWL_FALLBACK_LISTINGS", ["/latest/", "/category/news/"]
         )
         return spider
 
@@ -231,6 +231,9 @@ class IchongqingSpider(Spider):
                         f"/{day:%Y/%m/%d}/", self.parse_listing, listing=f"{day:%Y-%m-%d}"
                     )
                     if request is not None:
+                        # A day without posts has no archive page (404): an empty day, handed
+                        # to parse_listing, not a failure recorded and retried.
+                        request.meta["handle_httpstatus_list"] = [304, 404]
                         yield request
             else:
                 self._inc(keys.ARCHIVES_SKIPPED)
@@ -309,6 +312,9 @@ class IchongqingSpider(Spider):
     ) -> Iterator[Any]:
         """A date archive page, or (``walk_back``) a newest-first category listing page."""
         if response.status == 304:
+            return
+        if response.status == 404:
+            self._inc(keys.ARCHIVES_EMPTY)
             return
         links, next_url = parse_listing(response.body)
         self._inc(keys.LISTING_PAGES)

@@ -7,12 +7,12 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipelines.settings import Settings
-from pipelines.window import parse_day
+from .options import existing_database, pick_subscription, settings_from_args
 
-from .execute import check_database
-from .options import pick_subscription, settings_from_args
+if TYPE_CHECKING:
+    from pipelines.settings import Settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,11 +32,12 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     from pipelines.calendar import calendar_path, write_calendar
     from pipelines.delivery.calendars import default_since, subscription_calendar
     from pipelines.storage.db import make_engine, session_factory, session_scope
+    from pipelines.window import parse_day
 
     settings = settings_from_args(args)
     since = parse_day(args.since, "--since")
     subscription = pick_subscription(settings, args.subscription)
-    check_database(settings)
+    existing_database(settings)
     now = datetime.now(UTC)
     engine = make_engine(settings.database_url)
     try:

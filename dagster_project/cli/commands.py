@@ -5,29 +5,81 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
-from .options import pick_subscription, settings_from_args
+from .options import db_options
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    digest = sub.add_parser("digest", help="the digest that would be posted now")
+    digest.add_argument("--preview", action="store_true", help="print it; post nothing")
+    digest.add_argument(
+        "--output", help="Block Kit JSON file (default <data dir>/digest-now-<subscription>.json)"
+    )
+    digest.add_argument("--subscription", help="the digest of this subscription (by name)")
+    db_options(digest)
+    digest.set_defaults(func=cmd_digest)
+
+    evaluate = sub.add_parser("evaluate", help="score the classifier on labeled articles")
+    evaluate.add_argument("paths", nargs="*", help="JSON files or folders in the eval format")
+    evaluate.add_argument("--taxonomy", help="taxonomy YAML (default: the packaged one)")
+    evaluate.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="k-fold: fit the event model on k-1 folds, score the other",
+    )
+    evaluate.add_argument("--bundled", action="store_true", help="add the bundled copy's labels")
+    evaluate.add_argument(
+        "--model", help="event acceptance model JSON (default: the shipped one; not with --folds)"
+    )
+    evaluate.add_argument(
+        "--corrections",
+        action="store_true",
+        help="add readers' corrections from the database (CQMONITOR_DATABASE_URL) as labels",
+    )
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    reclassify = sub.add_parser("reclassify", help="recompute topics and events, no crawl")
+    db_options(reclassify)
+    reclassify.add_argument(
+        "--all", action="store_true", default=True, help="every article (default)"
+    )
+    reclassify.add_argument(
+        "--changed-only",
+        dest="all",
+        action="store_false",
+        help="only articles classified by another taxonomy",
+    )
+    reclassify.set_defaults(func=cmd_reclassify)
+
+
+def preview_file(data_dir: str, subscription: str) -> Path:
+    """Where ``digest --preview`` writes a subscription's Block Kit JSON: a file of its own,
+    apart from the previews a run writes (``digest-preview*.json``)."""
+    return Path(data_dir) / f"digest-now-{subscription}.json"
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from pipelines.delivery import preview_digest
     from pipelines.digest import DigestLabels
-    from pipelines.storage.db import make_engine, migrate, session_factory
+    from pipelines.storage.db import make_engine, session_factory
 
-    settings = settings_from_args(args)
+    from .options import existing_database, pick_subscription, settings_from_args
+
+    settings = settings_from_args(args, sending=False)
     if not args.preview:
         print(
-            "cqmonitor digest: only --preview is available; `cqmonitor run` sends digests",
+            "cqmonitor: digest: only --preview is available; `cqmonitor run` sends digests",
             file=sys.stderr,
         )
         return 2
     subscription = pick_subscription(settings, args.subscription)
-    migrate(settings.database_url)
+    existing_database(settings)
     engine = make_engine(settings.database_url)
-    name = "" if args.subscription is None else f"-{subscription.name}"
-    out = Path(args.output or Path(settings.data_dir) / f"digest-preview{name}.json")
+    out = Path(args.output or preview_file(settings.data_dir, subscription.name))
     labels = DigestLabels.from_taxonomy(settings.taxonomy())
     outcome = preview_digest(
         session_factory(engine),
@@ -100,13 +152,15 @@ def _corrections_as_labeled() -> list:
 
 def cmd_reclassify(args: argparse.Namespace) -> int:
     from pipelines.analysis import classify_pending, extract_pending
-    from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
+    from pipelines.storage.db import make_engine, session_factory, session_scope
     from pipelines.storage.decisions import forget_decisions
     from pipelines.taxonomy import load_taxonomy
 
-    settings = settings_from_args(args)
+    from .options import existing_database, settings_from_args
+
+    settings = settings_from_args(args, sending=False)
     taxonomy = load_taxonomy(settings.taxonomy_path or None)
-    migrate(settings.database_url)
+    existing_database(settings)
     engine = make_engine(settings.database_url)
     with session_scope(session_factory(engine)) as session:
         if args.all:

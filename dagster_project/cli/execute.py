@@ -8,29 +8,28 @@ backfill); no window runs incrementally over every month.
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from sqlalchemy.exc import SQLAlchemyError
 
 from pipelines.core.instants import cst_day
 from pipelines.core.problems import Problem
 from pipelines.core.statuses import DeliveryOutcomeStatus
 from pipelines.interrupts import recording_signals
-from pipelines.settings import SettingError, Settings
-from pipelines.storage.db import migrate
+from pipelines.settings import Settings, dagster_home
 from pipelines.window import WindowError, parse_day
 
 from ..areas import area_definitions
 from ..deliver import delivery_asset_name
 from ..errors import failure_tracebacks, problem_from_events
-from ..partitions import FIRST_DAY, PARTITIONED_ASSETS, range_tags, scope_config
+from ..partitions import PARTITIONED_ASSETS, first_partition_day, range_tags, scope_config
 from ..resources import build_resources
+from .options import preflight
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
@@ -56,32 +55,34 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
     return {key: getattr(value, "value", value) for key, value in found.items()}
 
 
-def check_writable(directory: str, setting: str) -> None:
-    """Create ``directory`` if need be and prove a file can be written in it."""
-    try:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=directory):
-            pass
-    except OSError as exc:
-        why = exc.strerror or type(exc).__name__
-        raise SettingError(setting, f"cannot write in {Path(directory).resolve()}: {why}") from exc
+TRIGGER_TAG = "cqmonitor/trigger"
+# The dagster.yaml written in a new home (deploy/dagster.yaml is the production one).
+INSTANCE_YAML = """\
+# Written by cqmonitor for a new DAGSTER_HOME: runs and events in SQLite files here.
+# Production: replace with deploy/dagster.yaml (PostgreSQL storage, run queue, retention).
+telemetry:
+  enabled: false
+# Every step's own log (the crawl's lines included) is in the run's event log; capturing
+# stdout/stderr as well would start two `tail` processes per step and hide the terminal.
+compute_logs:
+  module: dagster._core.storage.noop_compute_log_manager
+  class: NoOpComputeLogManager
+"""
 
 
-def check_database(settings: Settings) -> None:
-    """Migrate the database: one that cannot be used stops the run before it writes."""
-    try:
-        migrate(settings.database_url)
-    except SQLAlchemyError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise SettingError("CQMONITOR_DATABASE_URL", f"cannot use the database: {first}") from exc
-
-
-def preflight(settings: Settings) -> None:
-    """What must hold before a run writes anything: writable directories, a usable database."""
-    check_writable(settings.data_dir, "CQMONITOR_DATA_DIR")
-    if Path(settings.crawl_dir).exists():
-        check_writable(settings.crawl_dir, "CQMONITOR_DATA_DIR")
-    check_database(settings)
+@contextmanager
+def instance_of(settings: Settings) -> Iterator[dg.DagsterInstance]:
+    """The Dagster instance at ``settings.dagster_home`` (its ``dagster.yaml`` if any), the one
+    ``make dev`` and the UI read: every CLI run, its materializations, partitions and check
+    results are recorded there, not in a throwaway instance."""
+    home = Path(dagster_home(settings)).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        # A new home: local storage (Dagster's default) and no telemetry notice on stdout.
+        config.write_text(INSTANCE_YAML, encoding="utf-8")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        yield instance
 
 
 @dataclass(frozen=True)
@@ -121,12 +122,17 @@ def execute(
 ) -> RunOutcome:
     """Materialize the asset graph once (after :func:`preflight`)."""
     today = cst_day(datetime.now(UTC))
-    first_day = date.fromisoformat(FIRST_DAY)
+    first_day = first_partition_day()
     first = parse_day(since, "--since")
     last = parse_day(until, "--until")
     preflight(settings)
     if first is not None and first < first_day:
-        raise WindowError(f"--since {first} is before the first partition, {FIRST_DAY}")
+        raise WindowError(
+            f"--since {first} is before the first partition, {first_day}: set "
+            f"CQMONITOR_FIRST_MONTH to an earlier month to backfill it"
+        )
+    if first is not None and first > today:
+        raise WindowError(f"--since {first} is in the future (today is {today} in Chongqing)")
     if first is None:
         # Incremental: every month, so that an edit of an old article is stored in its month.
         tags, config = (
@@ -143,15 +149,16 @@ def execute(
     deliveries = [delivery_asset_name(s) for s in subscriptions] if digest else []
     selection = [*PARTITIONED_ASSETS, *deliveries]
     definitions = area_definitions(subscriptions)
-    with recording_signals() as last_signal:
+    with recording_signals() as last_signal, instance_of(settings) as instance:
         result = dg.materialize(
             [*(definitions.assets or []), *(definitions.asset_checks or [])],
             selection=selection,
+            instance=instance,
             resources=build_resources(
                 settings, preview_only=preview_only, crawl_settings=crawl_settings
             ),
             run_config={**config, "loggers": {"console": {"config": {"log_level": log_level}}}},
-            tags=tags,
+            tags={**tags, TRIGGER_TAG: "cli"},
             raise_on_error=False,
         )
         signal_name = last_signal()
@@ -237,14 +244,16 @@ def execute_poll(settings: Settings, *, log_level: str = "CRITICAL") -> dg.Execu
     instant = [s for s in subscriptions if s.instant]
     definitions = area_definitions(subscriptions)
     today = cst_day(datetime.now(UTC))
-    return dg.materialize(
-        [*(definitions.assets or []), *(definitions.asset_checks or [])],
-        selection=[*PARTITIONED_ASSETS, *(delivery_asset_name(s) for s in instant)],
-        resources=build_resources(settings),
-        run_config={
-            **scope_config(incremental=True, since=None, until=None, feed_only=True),
-            "loggers": {"console": {"config": {"log_level": log_level}}},
-        },
-        tags=range_tags(date.fromisoformat(FIRST_DAY), today),
-        raise_on_error=False,
-    )
+    with instance_of(settings) as instance:
+        return dg.materialize(
+            [*(definitions.assets or []), *(definitions.asset_checks or [])],
+            selection=[*PARTITIONED_ASSETS, *(delivery_asset_name(s) for s in instant)],
+            instance=instance,
+            resources=build_resources(settings),
+            run_config={
+                **scope_config(incremental=True, since=None, until=None, feed_only=True),
+                "loggers": {"console": {"config": {"log_level": log_level}}},
+            },
+            tags={**range_tags(first_partition_day(), today), TRIGGER_TAG: "cli"},
+            raise_on_error=False,
+        )

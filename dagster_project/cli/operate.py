@@ -10,39 +10,41 @@ stops crawling at its next heartbeat.
 from __future__ import annotations
 
 import argparse
-import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session, sessionmaker
+from .options import db_options
 
-from pipelines.core.statuses import CrawlStatus, RunStatus
-from pipelines.settings import Settings
-from pipelines.storage.crawls import latest_crawls
-from pipelines.storage.db import make_engine, session_factory, session_scope
-from pipelines.storage.ledger import unsettled_digests
-from pipelines.storage.lock import (
-    HEARTBEAT_EVERY,
-    Owner,
-    describe_holder,
-    lock_holder,
-    stale_reason,
-    unlock,
-)
-from pipelines.storage.models import CrawlRun, PipelineRun
-from pipelines.storage.quarantine import quarantined_items
-from pipelines.storage.runs import latest_runs
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
-from .execute import check_database
-from .options import settings_from_args
-from .subscriptions import pending_lines
+    from pipelines.core.owner import Owner
+    from pipelines.settings import Settings
+    from pipelines.storage.models import CrawlRun, PipelineRun
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    status = sub.add_parser(
+        "status", help="the settings in force, the crawl lock, the last runs and crawls, digests"
+    )
+    db_options(status)
+    status.set_defaults(func=cmd_status)
+
+    unlock = sub.add_parser("unlock", help="clear the crawl lock by hand (crawl abandoned)")
+    db_options(unlock)
+    unlock.set_defaults(func=cmd_unlock)
 
 
 @contextmanager
 def _database(args: argparse.Namespace) -> Iterator[tuple[Settings, sessionmaker[Session]]]:
-    settings = settings_from_args(args)
-    check_database(settings)
+    from pipelines.storage.db import make_engine, session_factory
+
+    from .options import existing_database, settings_from_args
+
+    settings = settings_from_args(args, sending=False)
+    existing_database(settings)
     engine = make_engine(settings.database_url)
     try:
         yield settings, session_factory(engine)
@@ -55,6 +57,8 @@ def _when(instant: datetime | None) -> str:
 
 
 def lock_line(holder: CrawlRun | None, now: datetime, me: Owner) -> str:
+    from pipelines.storage.lock import describe_holder, stale_reason
+
     if holder is None:
         return "crawl lock: free"
     line = f"crawl lock: held by {describe_holder(holder, now)}"
@@ -63,6 +67,9 @@ def lock_line(holder: CrawlRun | None, now: datetime, me: Owner) -> str:
 
 
 def run_line(run: PipelineRun, me: Owner) -> str:
+    from pipelines.core.owner import Owner
+    from pipelines.core.statuses import RunStatus
+
     status = str(run.status)
     if run.status == RunStatus.RUNNING and Owner(run.host, run.pid).gone(me):
         status = f"running? its process (pid {run.pid}) is gone: killed"
@@ -83,6 +90,8 @@ def crawl_line(crawl: CrawlRun) -> str:
 
 def quarantine_lines(session: Session) -> list[str]:
     """The items held back from storage, newest first, with their reasons."""
+    from pipelines.storage.quarantine import quarantined_items
+
     total, held = quarantined_items(session)
     lines = [f"quarantined items: {total or 'none'}"]
     for item in held:
@@ -97,9 +106,20 @@ def quarantine_lines(session: Session) -> list[str]:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.core.owner import Owner
+    from pipelines.storage.crawls import latest_crawls
+    from pipelines.storage.db import session_scope
+    from pipelines.storage.ledger import unsettled_digests
+    from pipelines.storage.lock import lock_holder
+    from pipelines.storage.runs import latest_runs
+
+    from .subscriptions import pending_lines
+
     now, me = datetime.now(UTC), Owner.current()
     with _database(args) as (settings, factory), session_scope(factory) as session:
-        lines = [lock_line(lock_holder(session), now, me), "last runs:"]
+        lines = ["settings in force (secrets masked):"]
+        lines += [f"  {name:<30} {value}" for name, value in settings.effective()]
+        lines += [lock_line(lock_holder(session), now, me), "last runs:"]
         runs = latest_runs(session)
         lines += [run_line(run, me) for run in runs] or ["  none recorded"]
         lines.append("last crawls:")
@@ -118,13 +138,21 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
+    import getpass
+
+    from pipelines.core.owner import Owner
+    from pipelines.core.statuses import CrawlStatus
+    from pipelines.storage.db import session_scope
+    from pipelines.storage.lock import HEARTBEAT_EVERY, describe_holder, lock_holder, stale_reason
+    from pipelines.storage.lock import unlock as release
+
     now, me = datetime.now(UTC), Owner.current()
     by = f"{getpass.getuser()} ({me.describe()})"
     with _database(args) as (_, factory), session_scope(factory) as session:
         holder = lock_holder(session)
         alive = holder is not None and stale_reason(holder, now=now, me=me) is None
         described = describe_holder(holder, now) if holder is not None else ""
-        released = unlock(session, by=by, now=now)
+        released = release(session, by=by, now=now)
     if released is None:
         print("cqmonitor unlock: no crawl holds the lock")
         return 0

@@ -7,12 +7,6 @@ import argparse
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pipelines.core.instants import cst_day
-from pipelines.window import parse_day
-
-from .execute import check_database
-from .options import settings_from_args
-
 # Without --since: eight weeks (as many as the charts show at least), ending with --until.
 DEFAULT_DAYS = 56
 
@@ -26,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--until",
         help="last CST day, included; default: today with --since, else the newest article's day",
     )
-    report.add_argument("--out", help="folder for the files (default: .cqmonitor/report)")
+    report.add_argument("--out", help="folder for the files (default: <data dir>/report)")
     report.add_argument("--database-url", help="env CQMONITOR_DATABASE_URL")
     report.set_defaults(func=cmd_report)
 
@@ -44,16 +38,20 @@ def report_days(
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines.core.instants import cst_day
     from pipelines.digest import DigestLabels
     from pipelines.reports import ReportPeriod, summary_lines, write_report
     from pipelines.storage.db import make_engine, session_factory, session_scope
     from pipelines.storage.reports import newest_article_day
     from pipelines.taxonomy import load_taxonomy
+    from pipelines.window import parse_day
 
-    settings = settings_from_args(args)
+    from .options import existing_database, settings_from_args
+
+    settings = settings_from_args(args, sending=False)
     since = parse_day(args.since, "--since")
     until = parse_day(args.until, "--until")
-    check_database(settings)
+    existing_database(settings)
     labels = DigestLabels.from_taxonomy(load_taxonomy(settings.taxonomy_path or None))
     out = Path(args.out) if args.out else Path(settings.data_dir) / "report"
     now = datetime.now(UTC)

@@ -12,7 +12,7 @@ from .options import settings_from_args
 from .surface import arm_log
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="web service: /healthz, calendars, Slack corrections")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (8080)")

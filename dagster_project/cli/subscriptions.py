@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session, sessionmaker
+from .options import db_options
 
-from pipelines.delivery import pending_counts
-from pipelines.digest import DigestLabels
-from pipelines.settings import Settings
-from pipelines.storage.db import make_engine, migrate, session_factory
-from pipelines.subscriptions import Subscription
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
-from .options import settings_from_args
+    from pipelines.settings import Settings
+    from pipelines.subscriptions import Subscription
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    subscriptions = sub.add_parser(
+        "subscriptions", help="the subscriptions and what is pending for each"
+    )
+    db_options(subscriptions)
+    subscriptions.set_defaults(func=cmd_subscriptions)
 
 
 def describe(subscription: Subscription) -> str:
@@ -33,6 +39,11 @@ def describe(subscription: Subscription) -> str:
 
 def pending_lines(settings: Settings, factory: sessionmaker[Session]) -> list[str]:
     """Each subscription and what is pending for it, two lines each."""
+    from datetime import UTC, datetime
+
+    from pipelines.delivery import pending_counts
+    from pipelines.digest import DigestLabels
+
     labels = DigestLabels.from_taxonomy(settings.taxonomy())
     lines = []
     for subscription in settings.subscriptions():
@@ -45,8 +56,12 @@ def pending_lines(settings: Settings, factory: sessionmaker[Session]) -> list[st
 
 
 def cmd_subscriptions(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
-    migrate(settings.database_url)
+    from pipelines.storage.db import make_engine, session_factory
+
+    from .options import existing_database, settings_from_args
+
+    settings = settings_from_args(args, sending=False)
+    existing_database(settings)
     engine = make_engine(settings.database_url)
     source = settings.subscriptions_path or "no CQMONITOR_SUBSCRIPTIONS: the default"
     print(f"subscriptions ({source}):")

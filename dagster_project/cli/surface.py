@@ -105,7 +105,13 @@ def _install(data_dir: str) -> LogFile:
 
 def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a command; any failure becomes its one line on stderr and its exit code."""
-    data_dir = getattr(args, "data_dir", None) or os.environ.get("CQMONITOR_DATA_DIR", ".cqmonitor")
+    # The log goes to the data dir in force; the settings are not validated yet (a bad one must
+    # write nothing), so the variable is read as the settings object reads it.
+    from pipelines.settings import DEFAULT_DATA_DIR
+
+    data_dir = (
+        getattr(args, "data_dir", None) or os.environ.get("CQMONITOR_DATA_DIR") or DEFAULT_DATA_DIR
+    )
     handler = _install(data_dir)
     if threading.current_thread() is threading.main_thread():
         # SIGTERM (cron's `timeout`, systemd) unwinds like Ctrl-C: every `finally` runs.

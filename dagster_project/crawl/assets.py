@@ -5,15 +5,17 @@ the start (a stale lock is taken over), kept alive by a heartbeat, and released 
 out, marked ``crawled``, ``failed`` or ``interrupted`` (``pipelines.lease``).
 """
 
+import logging
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from crawlers.runner import CrawlError
+from crawlers.runner import PROGRESS_MARK, CrawlError
 from pipelines.core import stats as keys
-from pipelines.core.problems import Problem
+from pipelines.core.problems import RERUN, Problem
 from pipelines.interrupts import recording_signals
 from pipelines.lease import CrawlLease, LeaseLost
 from pipelines.monitoring import requests_by_status
@@ -23,11 +25,30 @@ from pipelines.storage.lock import CrawlBusy, Owner, claim_crawl
 from pipelines.storage.models import CrawlRun
 from pipelines.window import CrawlWindow, crawl_window
 
-from ..errors import RERUN, problem_failure
+from ..errors import problem_failure
 from ..partitions import RunScope, ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, SourceSiteResource
 
 CRAWL_POOL = "cqmonitor_crawl"
+progress_log = logging.getLogger("cqmonitor.crawl")
+_WORTH_A_LINE = ("] WARNING: ", "] ERROR: ", "] CRITICAL: ", "Spider closed", "Closing spider")
+
+
+def _log_line(context: dg.AssetExecutionContext, line: str) -> None:
+    """A line of the crawl's log that an operator needs, into the run log: progress, warnings,
+    errors, the end. The rest (settings, tracebacks, stats) stays in the crawl's own log file,
+    named in the asset's metadata: each run-log line is a write to the Dagster instance.
+
+    A progress line also goes to ``cqmonitor.log`` and onto the terminal when there is one
+    (stderr otherwise stays one line per failure)."""
+    if PROGRESS_MARK in line:
+        text = line[line.index(PROGRESS_MARK) :]
+        context.log.info(text)
+        progress_log.info(text)
+        if sys.stderr.isatty():
+            print(text, file=sys.stderr, flush=True)
+    elif any(mark in line for mark in _WORTH_A_LINE):
+        context.log.info(f"[scrapy] {line}")
 
 
 def crawl_metadata(stats: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +135,7 @@ def raw_articles(
                 backfill=window.backfill,
                 changed_since=window.changed_since,
                 state=state,
-                log=lambda line: context.log.info(f"[scrapy] {line}"),
+                log=lambda line: _log_line(context, line),
                 feed_only=scope.feed_only,
                 cancel=lease.cancelled,
             )

@@ -1,14 +1,13 @@
 """Freshness: operators hear of it when no crawl has succeeded for 26 hours."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from pipelines.storage.crawls import last_successful_crawl
 
+from ..automation import FRESHNESS_LIMIT, sensor_status
 from ..resources import DatabaseResource, SlackResource
-
-FRESHNESS_LIMIT = timedelta(hours=26)
 
 
 def freshness_problem(last_success: datetime | None, now: datetime) -> str | None:
@@ -24,7 +23,8 @@ def freshness_problem(last_success: datetime | None, now: datetime) -> str | Non
 
 @dg.sensor(
     minimum_interval_seconds=30 * 60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    # With schedules off nothing crawls, so this would only ever say "never": off with them.
+    default_status=sensor_status(),
     description="Alerts Slack once when no crawl has succeeded for 26 hours.",
 )
 def crawl_freshness(

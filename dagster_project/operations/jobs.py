@@ -4,7 +4,6 @@ alerts every 15 minutes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -12,8 +11,15 @@ import dagster as dg
 from pipelines.core.instants import cst_day
 from pipelines.subscriptions import Subscription
 
+from ..automation import schedule_status
 from ..deliver import delivery_asset_name
-from ..partitions import FIRST_DAY, PARTITIONED_ASSETS, TIMEZONE, range_tags, scope_config
+from ..partitions import (
+    PARTITIONED_ASSETS,
+    TIMEZONE,
+    first_partition_day,
+    range_tags,
+    scope_config,
+)
 
 PIPELINE_JOB = "daily_pipeline"
 
@@ -30,9 +36,9 @@ pipeline_job = dg.define_asset_job(
     job=pipeline_job,
     cron_schedule="0 8 * * *",
     execution_timezone=TIMEZONE,
-    # Runs as shipped; turn it off in the UI (Automation) or with
-    # `dagster schedule stop daily_digest_schedule`.
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    # Stopped unless CQMONITOR_SCHEDULES=true (dagster_project/automation.py): a fresh checkout
+    # never crawls the live site or posts by itself.
+    default_status=schedule_status(),
     description="Every morning at 08:00 Asia/Shanghai: what is new since the last crawl.",
 )
 def daily_digest_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
@@ -43,7 +49,7 @@ def daily_digest_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReques
     return dg.RunRequest(
         run_key=f"daily-{today.isoformat()}",
         run_config=scope_config(incremental=True, since=None, until=None),
-        tags={**range_tags(date.fromisoformat(FIRST_DAY), today), "cqmonitor/trigger": "schedule"},
+        tags={**range_tags(first_partition_day(), today), "cqmonitor/trigger": "schedule"},
     )
 
 
@@ -71,9 +77,7 @@ def instant_alerts(
         job=job,
         cron_schedule=f"*/{POLL_MINUTES} * * * *",
         execution_timezone=TIMEZONE,
-        default_status=(
-            dg.DefaultScheduleStatus.RUNNING if instant else dg.DefaultScheduleStatus.STOPPED
-        ),
+        default_status=schedule_status(wanted=bool(instant)),
         description="Every 15 minutes: the feed, and an alert per new event (instant ones).",
     )
     def instant_alerts_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
@@ -83,7 +87,7 @@ def instant_alerts(
             run_key=f"poll-{tick:%Y-%m-%dT%H:%M}",
             run_config=scope_config(incremental=True, since=None, until=None, feed_only=True),
             tags={
-                **range_tags(date.fromisoformat(FIRST_DAY), cst_day(tick)),
+                **range_tags(first_partition_day(), cst_day(tick)),
                 "cqmonitor/trigger": "instant_alerts_schedule",
             },
         )

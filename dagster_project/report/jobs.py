@@ -10,6 +10,7 @@ import dagster as dg
 from pipelines.core.instants import cst_day
 from pipelines.reports import monday
 
+from ..automation import schedule_status
 from ..partitions import TIMEZONE
 
 REPORT_JOB = "weekly_report_job"
@@ -31,8 +32,8 @@ def last_week_key(day: date) -> str:
     job=weekly_report_job,
     cron_schedule="0 8 * * 1",
     execution_timezone=TIMEZONE,
-    # Runs as shipped, like the daily digest; turn it off in the UI (Automation).
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    # Like the daily digest: stopped unless CQMONITOR_SCHEDULES=true.
+    default_status=schedule_status(),
     description="Mondays at 08:00 Asia/Shanghai: the report of the ISO week just ended.",
 )
 def weekly_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:

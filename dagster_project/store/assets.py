@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dagster as dg
 from sqlalchemy.exc import StatementError
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.core import stats as keys
 from pipelines.core.items import ArticleItem, CrawlItem
-from pipelines.core.problems import ExitCode, Problem
+from pipelines.core.problems import RERUN, ExitCode, Problem
 from pipelines.core.statuses import SITE_DOWN, CrawlStatus
 from pipelines.core.text import markdown_text, markdown_url, shortened
 from pipelines.crawl_output import CrawlOutput
@@ -46,7 +47,8 @@ from pipelines.storage.models import Article, CrawlRun
 from pipelines.storage.quarantine import one_line
 from pipelines.storage.queries import count_rows, newest_titles
 
-from ..errors import RERUN, problem_failure
+from ..automation import FRESHNESS
+from ..errors import problem_failure
 from ..partitions import RunScope, ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, SlackResource
 
@@ -55,9 +57,15 @@ def crawl_problem(source_url: str, health: CrawlHealth) -> Problem:
     """What a judged crawl's problems tell the user: the site is down (exit 3), or its pages
     cannot be read (exit 1)."""
     down = health.status in SITE_DOWN
+    why = "; ".join(health.problems)
+    if down:
+        # Host and port, said outright: the first thing to check when nothing answers.
+        parts = urlsplit(source_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        why = f"{why}, at host {parts.hostname} port {port}"
     return Problem(
         f"crawl of {source_url}",
-        "; ".join(health.problems),
+        why,
         health.advice or "look at the crawl log",
         ExitCode.SOURCE_DOWN if down else ExitCode.FAILURE,
     )
@@ -172,7 +180,7 @@ def _store_crawl(
     return _Stored(run, result, health, alert, output)
 
 
-@dg.asset(**partitioned("store", "sqlalchemy", "raw_articles"))
+@dg.asset(**partitioned("store", "sqlalchemy", "raw_articles"), freshness_policy=FRESHNESS)
 def articles(
     context: dg.AssetExecutionContext,
     config: ScopeConfig,

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-# The site publishes in Chongqing: its dates are CST dates (UTC+8, no daylight saving).
+# The site publishes in Chongqing: its dates are CST dates (UTC+8, no daylight saving). The one
+# definition: everything else imports it (Dagster's partitions name the same zone, TIMEZONE).
 CST = timezone(timedelta(hours=8), "CST")
+TIMEZONE = "Asia/Shanghai"
 _DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

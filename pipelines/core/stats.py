@@ -38,6 +38,8 @@ LISTING_PAGES = "discovery/listing_pages"
 LISTING_LINKS = "discovery/listing_links"
 FALLBACK_LISTINGS = "discovery/fallback_listings"
 ARCHIVES_SKIPPED = "discovery/archives_skipped_window_too_long"
+# A date archive answering 404: a day without posts, not a failure.
+ARCHIVES_EMPTY = "discovery/archives_empty_days"
 NOT_ARTICLE = "discovery/not_article"
 SCHEDULED_PREFIX = "discovery/scheduled/"
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from pipelines.core.instants import CST as BEIJING
 from pipelines.core.text import shortened
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
@@ -22,7 +23,6 @@ MAX_SUMMARY_CHARS = 1000
 
 
 # The source site is in Chongqing: its dates are Beijing dates.
-BEIJING = timezone(timedelta(hours=8), "UTC+8")
 
 
 def escape(text: str | None) -> str:

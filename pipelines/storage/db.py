@@ -20,29 +20,67 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from pipelines.core.problems import InputError
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
-class DatabaseURLError(ValueError):
+class DatabaseURLError(InputError, ValueError):
     """The database URL cannot be used; the message names the setting."""
 
 
 def check_database_url(url: str) -> str:
-    """Return ``url`` normalised, or raise :class:`DatabaseURLError` saying why it is unusable."""
+    """Return ``url`` normalised, or raise :class:`DatabaseURLError` saying why it is unusable.
+
+    The message does not name the setting (the caller does, once). ``postgres://`` (Heroku's and
+    many hosts' spelling) and a bare ``postgresql://`` both mean psycopg 3 here.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise DatabaseURLError(f"CQMONITOR_DATABASE_URL is not a database URL: {url!r}") from exc
+        raise DatabaseURLError(
+            f"not a database URL: {url!r} (e.g. sqlite:///path/cqmonitor.db or "
+            "postgresql+psycopg://user@host:5432/db)"
+        ) from exc
+    if parsed.drivername in ("postgres", "postgresql"):
+        # SQLAlchemy 2.1 maps bare postgresql:// to psycopg 3, 2.0 to psycopg2: be explicit.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
         raise DatabaseURLError(
-            f"CQMONITOR_DATABASE_URL uses {backend!r}; cqmonitor supports sqlite and postgresql"
+            f"{backend!r} is not supported: use sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST:PORT/DB"
         )
-    if backend == "postgresql" and parsed.drivername == "postgresql":
-        # SQLAlchemy 2.1 maps bare postgresql:// to psycopg 3, 2.0 to psycopg2: be explicit.
-        parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def missing_database(url: str) -> str | None:
+    """Where the database at ``url`` should be, if it is not there (None: it is there).
+
+    A SQLite file that does not exist is missing (nothing is created to find out); a server
+    database without cqmonitor's tables is missing too. A server that cannot be reached is not
+    decided here: the caller's connection says why.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = check_database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            return None
+        path = Path(parsed.database).expanduser()
+        return None if path.is_file() else str(path.resolve())
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            present = inspect(conn).has_table("alembic_version")
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return None if present else parsed.render_as_string(hide_password=True)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

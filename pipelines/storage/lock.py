@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipelines.core.owner import Owner, process_gone
+from pipelines.core.problems import CodedError
 from pipelines.core.statuses import CrawlStatus
 from pipelines.storage.db import begin_exclusive
 from pipelines.storage.models import CrawlRun
@@ -74,8 +75,11 @@ def stale_reason(
     return None
 
 
-class CrawlBusy(RuntimeError):
+class CrawlBusy(CodedError, RuntimeError):
     """Another crawl holds the lock and is alive; ``str()`` names it."""
+
+    what = "crawl"
+    todo = "wait for it to end, or `cqmonitor unlock` if stuck"
 
 
 def lock_holder(session: Session) -> CrawlRun | None:

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 models of cqmonitor's database: the tables CONTRACT.md names, plus crawl and
+"""SQLAlchemy 2 models of cqmonitor's database: the tables docs/contract.md names, plus crawl and
 delivery bookkeeping.
 
 Instants are stored in UTC: ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL and ISO 8601 text on SQLite

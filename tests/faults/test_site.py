@@ -26,7 +26,7 @@ from tests.helpers.processes import crawled_items, launch, processes_under, wait
 
 from .conftest import ENV, SLOW, SYNTHETIC, fault, rerun_stores_everything_once, run_args
 
-QUICK = {"CQMONITOR_RETRY_BACKOFF": "0.01", "DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "1"}
+QUICK = {"CRAWL_RETRY_BACKOFF": "0.01", "DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "1"}
 
 
 def crawl_down_site(url: str, database: str, tmp_path: Path) -> tuple[Any, Any]:
