@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pipelines.core.statuses import DigestItemType
 
 from .content import DigestEvent, DigestLabels, DigestLink, DigestMessage, report_item_key
-from .mrkdwn import clean, escape, iso_range, slack_link
+from .mrkdwn import MAX_FIELD_CHARS, clean, escape, iso_range, slack_link
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Alert:
 
 def _facts(ev: DigestEvent) -> list[str]:
     when = escape(clean(ev.date_text)) or iso_range(ev.start_date, ev.end_date)
-    where = escape(clean(ev.place))
+    where = escape(clean(ev.place, MAX_FIELD_CHARS))
     return [
         f for f in (f"*When:* {when}" if when else "", f"*Where:* {where}" if where else "") if f
     ]
@@ -43,7 +43,7 @@ def _facts(ev: DigestEvent) -> list[str]:
 def _alert_message(alert: Alert, labels: DigestLabels) -> DigestMessage:
     ev = alert.event
     kind = labels.singular(ev.kind)
-    name = escape(clean(ev.name))
+    name = escape(clean(ev.name, MAX_FIELD_CHARS))
     if alert.report is not None:
         link = slack_link(alert.report.url, alert.report.title)
         mrkdwn = f"Reported again: {link}"

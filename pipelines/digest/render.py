@@ -24,9 +24,9 @@ from .content import (
 from .mrkdwn import (
     BEIJING,
     MAX_BLOCKS,
+    MAX_FIELD_CHARS,
     MAX_HEADER_CHARS,
     MAX_MESSAGE_CHARS,
-    MAX_SUMMARY_CHARS,
     clean,
     date_range,
     escape,
@@ -38,7 +38,7 @@ from .mrkdwn import (
 
 
 def _when(ev: DigestEvent) -> str:
-    text = clean(ev.date_text)
+    text = clean(ev.date_text, MAX_FIELD_CHARS)
     if text:
         return escape(text)
     return iso_range(ev.start_date, ev.end_date)
@@ -96,25 +96,25 @@ def message_chars(blocks: Sequence[dict[str, Any]]) -> int:
 
 
 def _event_mrkdwn(ev: DigestEvent, labels: DigestLabels) -> str:
-    lines = [f"*{escape(clean(ev.name))}*"]
+    lines = [f"*{escape(clean(ev.name, MAX_FIELD_CHARS))}*"]
     facts = []
     when = _when(ev)
     if when:
         facts.append(f"*When:* {when}")
     if clean(ev.place):
-        facts.append(f"*Where:* {escape(clean(ev.place))}")
+        facts.append(f"*Where:* {escape(clean(ev.place, MAX_FIELD_CHARS))}")
     if facts:
         lines.append("   ".join(facts))
-    organisers = [escape(clean(o)) for o in ev.organisers if clean(o)]
+    organisers = [escape(clean(o, MAX_FIELD_CHARS)) for o in ev.organisers if clean(o)]
     if organisers:
         lines.append(f"*Organisers:* {', '.join(organisers)}")
-    proposers = [escape(clean(p)) for p in ev.proposers if clean(p)]
+    proposers = [escape(clean(p, MAX_FIELD_CHARS)) for p in ev.proposers if clean(p)]
     if proposers:
         lines.append(f"*Proposed by:* {', '.join(proposers)}")
     if ev.topics:
         lines.append(f"*Topics:* {labels.topic_names(ev.topics)}")
     if clean(ev.summary):
-        lines.append(escape(clean(ev.summary, MAX_SUMMARY_CHARS)))
+        lines.append(escape(clean(ev.summary)))
     if len(ev.links) == 1:
         lines.append(f"*Source:* {slack_link(ev.links[0].url, ev.links[0].title)}")
     elif ev.links:
@@ -128,7 +128,7 @@ def _article_mrkdwn(art: DigestArticle, labels: DigestLabels) -> str:
     if art.topics:
         line += f" ({labels.topic_names(art.topics)})"
     if clean(art.summary):
-        line += f"\n      {escape(clean(art.summary, MAX_SUMMARY_CHARS))}"
+        line += f"\n      {escape(clean(art.summary))}"
     return line
 
 
@@ -171,9 +171,9 @@ def _units(content: DigestContent) -> tuple[list[_Unit], dict[str, int]]:
     counts: dict[str, int] = {}
     for ev in ordered_events(content):
         counts[ev.kind] = counts.get(ev.kind, 0) + 1
-        label = clean(ev.name)
-        when = clean(ev.date_text) or iso_range(ev.start_date, ev.end_date)
-        facts = [f for f in (when, clean(ev.place)) if f]
+        label = clean(ev.name, MAX_FIELD_CHARS)
+        when = clean(ev.date_text, MAX_FIELD_CHARS) or iso_range(ev.start_date, ev.end_date)
+        facts = [f for f in (when, clean(ev.place, MAX_FIELD_CHARS)) if f]
         if facts:
             label += f" ({', '.join(facts)})"
         units.append(
@@ -191,7 +191,7 @@ def _units(content: DigestContent) -> tuple[list[_Unit], dict[str, int]]:
                 _GROUP_ARTICLES,
                 _sections(_article_mrkdwn(art, content.labels)),
                 (ITEM_ARTICLE, art.url),
-                clean(art.title) or art.url,
+                clean(art.title, MAX_FIELD_CHARS) or art.url,
             )
         )
     return units, counts
