@@ -12,7 +12,7 @@ from pipelines.core.statuses import DigestItemType
 from .actions import event_menu, with_menu
 from .content import DigestEvent, DigestLabels, DigestLink, DigestMessage, report_item_key
 from .facts import link_line, when, where
-from .mrkdwn import clean, escape, slack_link
+from .mrkdwn import MAX_FIELD_CHARS, clean, escape, slack_link
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def _facts(ev: DigestEvent) -> list[str]:
 def _alert_message(alert: Alert, labels: DigestLabels) -> DigestMessage:
     ev = alert.event
     kind = labels.singular(ev.kind)
-    name = escape(clean(ev.name))
+    name = escape(clean(ev.name, MAX_FIELD_CHARS))
     if alert.change is not None:
         now = ", ".join(f for f in (when(ev), where(ev)) if f)
         mrkdwn = f"*Changed:* {name} is now {now} (was {escape(alert.change[1])})"

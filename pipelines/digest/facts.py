@@ -6,7 +6,7 @@ from __future__ import annotations
 from pipelines.core.days import event_days, published_day
 
 from .content import DigestEvent, DigestLink
-from .mrkdwn import clean, escape, slack_link
+from .mrkdwn import MAX_FIELD_CHARS, clean, escape, slack_link
 
 __all__ = ["link_line", "people", "when", "where"]
 
@@ -17,7 +17,7 @@ def when(ev: DigestEvent) -> str:
     days = event_days(ev.start_date, ev.end_date)
     if days:
         return days
-    text = escape(clean(ev.date_text))
+    text = escape(clean(ev.date_text, MAX_FIELD_CHARS))
     if not text:
         return ""
     written = published_day(ev.links[0].published) if ev.links else ""
@@ -26,8 +26,8 @@ def when(ev: DigestEvent) -> str:
 
 def where(ev: DigestEvent) -> str:
     """The venue and city the text ties to the event, else its place."""
-    parts = [clean(p) for p in (ev.venue, ev.city) if clean(p)]
-    place = clean(ev.place)
+    parts = [clean(p, MAX_FIELD_CHARS) for p in (ev.venue, ev.city) if clean(p)]
+    place = clean(ev.place, MAX_FIELD_CHARS)
     if place and not all(p.casefold() in place.casefold() for p in parts):
         parts = [place, *(p for p in parts if p.casefold() not in place.casefold())]
     elif place:
@@ -38,10 +38,14 @@ def where(ev: DigestEvent) -> str:
 def people(ev: DigestEvent) -> list[str]:
     """Lines naming organisers and proposers (with their roles where known)."""
     lines = []
-    organisers = [escape(clean(o)) for o in ev.organisers if clean(o)]
+    organisers = [escape(clean(o, MAX_FIELD_CHARS)) for o in ev.organisers if clean(o)]
     if organisers:
         lines.append(f"*Organisers:* {', '.join(organisers)}")
-    proposers = [escape(clean(p)) for p in (ev.proposers_with_roles or ev.proposers) if clean(p)]
+    proposers = [
+        escape(clean(p, MAX_FIELD_CHARS))
+        for p in (ev.proposers_with_roles or ev.proposers)
+        if clean(p)
+    ]
     if proposers:
         lines.append(f"*Proposed by:* {', '.join(proposers)}")
     return lines

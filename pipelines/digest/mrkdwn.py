@@ -16,10 +16,10 @@ MAX_HEADER_CHARS = 150
 # Slack documents no total, but rejects messages whose blocks carry much more than ~13k
 # characters of text; stay well under it.
 MAX_MESSAGE_CHARS = 12_000
-# One field of a page (a title, an event's name or place, a summary) in a digest: a page may
+# One field of a page (a title, an event's name, place or organiser) in a digest: a page may
 # carry any length, a digest line need not (a 50,000-character title filled six messages).
+# Summaries are not cut: a long one is split over sections.
 MAX_FIELD_CHARS = 500
-MAX_SUMMARY_CHARS = 1000
 
 
 # The source site is in Chongqing: its dates are Beijing dates.
@@ -60,7 +60,7 @@ def _safe_url(url: str) -> str | None:
 
 def slack_link(url: str, title: str | None) -> str:
     """``<url|title>`` with the title escaped and the url sanitised; plain text if not http(s)."""
-    label = escape(clean(title)) or escape(shortened(url, MAX_FIELD_CHARS))
+    label = escape(clean(title, MAX_FIELD_CHARS)) or escape(shortened(url, MAX_FIELD_CHARS))
     safe = _safe_url(url)
     if safe is None or len(safe) > 2048:
         shown = escape(shortened(url, MAX_FIELD_CHARS))
@@ -68,9 +68,11 @@ def slack_link(url: str, title: str | None) -> str:
     return f"<{safe}|{label}>"
 
 
-def clean(text: str | None, limit: int = MAX_FIELD_CHARS) -> str:
-    """One line of a page's text, at most ``limit`` characters."""
-    return shortened(" ".join((text or "").split()), limit)
+def clean(text: str | None, limit: int | None = None) -> str:
+    """One line of a page's text; at most ``limit`` characters when given (a field shown in a
+    digest: ``MAX_FIELD_CHARS``)."""
+    line = " ".join((text or "").split())
+    return line if limit is None else shortened(line, limit)
 
 
 def fmt_day(d: datetime) -> str:

@@ -30,9 +30,9 @@ from .facts import where as facts_where
 from .mrkdwn import (
     BEIJING,
     MAX_BLOCKS,
+    MAX_FIELD_CHARS,
     MAX_HEADER_CHARS,
     MAX_MESSAGE_CHARS,
-    MAX_SUMMARY_CHARS,
     clean,
     date_range,
     escape,
@@ -95,9 +95,9 @@ def message_chars(blocks: Sequence[dict[str, Any]]) -> int:
 
 def _event_mrkdwn(ev: DigestEvent, labels: DigestLabels, upcoming: bool) -> str:
     kind = f"{escape(labels.singular(ev.kind)).capitalize()} · " if upcoming else ""
-    lines = [f"{kind}*{escape(clean(ev.name))}*"]
+    lines = [f"{kind}*{escape(clean(ev.name, MAX_FIELD_CHARS))}*"]
     if clean(ev.parent):
-        lines[0] += f" (part of {escape(clean(ev.parent))})"
+        lines[0] += f" (part of {escape(clean(ev.parent, MAX_FIELD_CHARS))})"
     facts = []
     when = facts_when(ev)
     if when:
@@ -113,7 +113,7 @@ def _event_mrkdwn(ev: DigestEvent, labels: DigestLabels, upcoming: bool) -> str:
     if ev.topics:
         lines.append(f"*Topics:* {labels.topic_names(ev.topics)}")
     if clean(ev.summary):
-        lines.append(escape(clean(ev.summary, MAX_SUMMARY_CHARS)))
+        lines.append(escape(clean(ev.summary)))
     if clean(ev.corrected):
         lines.append(f"_{escape(clean(ev.corrected))}_")
     count = ev.report_count
@@ -139,7 +139,7 @@ def _article_mrkdwn(art: DigestArticle, labels: DigestLabels) -> str:
     if art.topics:
         line += f" ({labels.topic_names(art.topics)})"
     if clean(art.summary):
-        line += f"\n      {escape(clean(art.summary, MAX_SUMMARY_CHARS))}"
+        line += f"\n      {escape(clean(art.summary))}"
     return line
 
 
@@ -190,9 +190,9 @@ def _units(content: DigestContent) -> tuple[list[_Unit], dict[str, int]]:
         upcoming = ev.upcoming(today)
         group = _GROUP_UPCOMING if upcoming else ev.kind
         counts[group] = counts.get(group, 0) + 1
-        label = clean(ev.name)
-        when = event_days(ev.start_date, ev.end_date) or clean(ev.date_text)
-        facts = [f for f in (when, clean(ev.place)) if f]
+        label = clean(ev.name, MAX_FIELD_CHARS)
+        when = event_days(ev.start_date, ev.end_date) or clean(ev.date_text, MAX_FIELD_CHARS)
+        facts = [f for f in (when, clean(ev.place, MAX_FIELD_CHARS)) if f]
         if facts:
             label += f" ({', '.join(facts)})"
         units.append(
@@ -210,7 +210,7 @@ def _units(content: DigestContent) -> tuple[list[_Unit], dict[str, int]]:
                     article_menu(art, content.labels),
                 ),
                 (ITEM_ARTICLE, art.url),
-                clean(art.title) or art.url,
+                clean(art.title, MAX_FIELD_CHARS) or art.url,
             )
         )
     return units, counts
