@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from pipelines.sources import Source, SourceError, load_sources
 from pipelines.storage.db import DatabaseURLError, check_database_url
 from pipelines.subscriptions import Subscription, SubscriptionError, load_subscriptions
 from pipelines.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
@@ -56,6 +57,7 @@ class Settings:
     slack_api_url: str = field(default="", metadata={"env": "SLACK_API_URL"})
     taxonomy_path: str = field(default="", metadata={"env": "CQMONITOR_TAXONOMY"})
     subscriptions_path: str = field(default="", metadata={"env": "CQMONITOR_SUBSCRIPTIONS"})
+    sources_path: str = field(default="", metadata={"env": "CQMONITOR_SOURCES"})
     # An empty day posts nothing unless asked for a one-line "nothing new".
     slack_send_empty: bool = field(default=False, metadata={"env": "CQMONITOR_SLACK_SEND_EMPTY"})
     ui_url: str = field(
@@ -120,6 +122,7 @@ class Settings:
             raise SettingError("CQMONITOR_TAXONOMY", f"no such file: {self.taxonomy_path}")
         self.taxonomy()
         self.subscriptions()
+        self.sources()
         return replace(self, database_url=database_url)
 
     def taxonomy(self) -> Taxonomy:
@@ -139,6 +142,14 @@ class Settings:
             )
         except SubscriptionError as exc:
             raise SettingError("CQMONITOR_SUBSCRIPTIONS", str(exc)) from exc
+
+    def sources(self) -> tuple[Source, ...]:
+        """The sources crawled (``CQMONITOR_SOURCES``; without it, iChongqing alone at
+        ``source_url``)."""
+        try:
+            return load_sources(self.sources_path or None, default_url=self.source_url)
+        except SourceError as exc:
+            raise SettingError("CQMONITOR_SOURCES", str(exc)) from exc
 
     @property
     def crawl_dir(self) -> str:

@@ -26,6 +26,7 @@ from pipelines.storage.db import migrate
 from pipelines.window import WindowError, parse_day
 
 from ..areas import area_definitions
+from ..crawl.sources import source_asset_names
 from ..deliver import delivery_asset_name
 from ..errors import failure_tracebacks, problem_from_events
 from ..partitions import FIRST_DAY, PARTITIONED_ASSETS, range_tags, scope_config
@@ -127,16 +128,40 @@ def execute(
         config = scope_config(incremental=False, since=first, until=last)
     subscriptions = settings.subscriptions()
     deliveries = [delivery_asset_name(s) for s in subscriptions] if digest else []
-    selection = [*PARTITIONED_ASSETS, *deliveries]
-    definitions = area_definitions(subscriptions)
+    sources = source_asset_names(settings.sources())
+    definitions = area_definitions(subscriptions, settings.sources())
+    resources = build_resources(settings, preview_only=preview_only, crawl_settings=crawl_settings)
+    run_config = {**config, "loggers": {"console": {"config": {"log_level": log_level}}}}
+    outcomes = []
+    # The configured sources first, in a pass of their own: a source that fails stops nothing
+    # (the main pass still runs), and what they stored is classified and delivered below.
+    for selection in ([sources] if sources else []) + [[*PARTITIONED_ASSETS, *deliveries]]:
+        outcomes.append(_materialize(definitions, selection, resources, run_config, tags, log_hint))
+    metadata = {name: m for outcome in outcomes for name, m in outcome.metadata.items()}
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    if not failed:
+        return RunOutcome(True, metadata)
+    # The main pass's problem first: it is the one most runs are about.
+    first = failed[-1]
+    return RunOutcome(
+        False, metadata, first.problem, [t for outcome in failed for t in outcome.tracebacks]
+    )
+
+
+def _materialize(
+    definitions: dg.Definitions,
+    selection: list[str],
+    resources: dict[str, Any],
+    run_config: dict[str, Any],
+    tags: dict[str, str],
+    log_hint: str,
+) -> RunOutcome:
     with recording_signals() as last_signal:
         result = dg.materialize(
             [*(definitions.assets or []), *(definitions.asset_checks or [])],
             selection=selection,
-            resources=build_resources(
-                settings, preview_only=preview_only, crawl_settings=crawl_settings
-            ),
-            run_config={**config, "loggers": {"console": {"config": {"log_level": log_level}}}},
+            resources=resources,
+            run_config=run_config,
             tags=tags,
             raise_on_error=False,
         )

@@ -14,36 +14,44 @@ from sqlalchemy.orm import Session
 
 from pipelines.core import stats as keys
 from pipelines.core.statuses import JUDGED_CRAWL, CrawlStatus
+from pipelines.core.urls import ICHONGQING_SOURCE
 from pipelines.storage.models import CrawlRun
 
 
-def crawls_to_store(session: Session) -> list[CrawlRun]:
+def crawls_to_store(session: Session, source: str = ICHONGQING_SOURCE) -> list[CrawlRun]:
     """Crawls whose output is on disk and not yet stored, oldest first, locked for this
     transaction: two runs storing at once never store the same crawl twice (PostgreSQL skips
     the rows another run holds; SQLite has one writer at a time)."""
-    query = select(CrawlRun).where(CrawlRun.status == CrawlStatus.CRAWLED).order_by(CrawlRun.id)
+    query = (
+        select(CrawlRun)
+        .where(CrawlRun.status == CrawlStatus.CRAWLED, CrawlRun.source == source)
+        .order_by(CrawlRun.id)
+    )
     if session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
 
 
-def last_successful_crawl(session: Session) -> CrawlRun | None:
+def last_successful_crawl(session: Session, source: str = ICHONGQING_SOURCE) -> CrawlRun | None:
     return session.scalar(
         select(CrawlRun)
-        .where(CrawlRun.status == CrawlStatus.SUCCESS)
+        .where(CrawlRun.status == CrawlStatus.SUCCESS, CrawlRun.source == source)
         .order_by(CrawlRun.started_at.desc())
     )
 
 
-def latest_judged_crawl(session: Session) -> CrawlRun | None:
-    """The newest crawl whose output was stored and judged (success or what went wrong)."""
+def latest_judged_crawl(session: Session, source: str = ICHONGQING_SOURCE) -> CrawlRun | None:
+    """The newest crawl of ``source`` whose output was stored and judged (success or what
+    went wrong)."""
     return session.scalars(
-        select(CrawlRun).where(CrawlRun.status.in_(JUDGED_CRAWL)).order_by(CrawlRun.id.desc())
+        select(CrawlRun)
+        .where(CrawlRun.status.in_(JUDGED_CRAWL), CrawlRun.source == source)
+        .order_by(CrawlRun.id.desc())
     ).first()
 
 
 def previous_reading_crawl(
-    session: Session, before: int, *, look_back: int = 50
+    session: Session, before: int, *, look_back: int = 50, source: str = ICHONGQING_SOURCE
 ) -> CrawlRun | None:
     """The newest judged crawl before crawl ``before`` that read article pages (so has field
     paths): a run that found nothing new says nothing about the site's markup."""
@@ -52,6 +60,8 @@ def previous_reading_crawl(
         .where(
             CrawlRun.id < before,
             CrawlRun.status.in_(JUDGED_CRAWL),
+            # Drift is judged against the same site's markup.
+            CrawlRun.source == source,
         )
         .order_by(CrawlRun.id.desc())
         .limit(look_back)

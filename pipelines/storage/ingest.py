@@ -24,7 +24,7 @@ from pipelines.core.items import (
     UnchangedItem,
 )
 from pipelines.core.text import clean_text, content_hash, normalise_space
-from pipelines.core.urls import article_key
+from pipelines.core.urls import ICHONGQING_SOURCE, key_for
 from pipelines.storage.models import (
     Article,
     CrawlFailure,
@@ -50,8 +50,11 @@ class ApplyResult:
         return self.new_ids + self.updated_ids
 
 
-def crawl_state(session: Session, *, max_failure_attempts: int = 5) -> dict[str, Any]:
-    """What the spider must know to skip what is stored: per article key, lastmod and validators."""
+def crawl_state(
+    session: Session, *, max_failure_attempts: int = 5, source: str = ICHONGQING_SOURCE
+) -> dict[str, Any]:
+    """What the spider of ``source`` must know to skip what is stored: per article key, lastmod
+    and validators."""
     articles: dict[str, dict[str, Any]] = {}
     rows = session.execute(
         select(
@@ -60,10 +63,10 @@ def crawl_state(session: Session, *, max_failure_attempts: int = 5) -> dict[str,
             Article.modified_at,
             Article.etag,
             Article.http_last_modified,
-        )
+        ).where(Article.source == source)
     )
     for url, lastmod, modified, etag, last_modified in rows:
-        key = article_key(url)
+        key = key_for(source, url)
         if key is None:
             continue
         known = lastmod or modified
@@ -91,19 +94,21 @@ def crawl_state(session: Session, *, max_failure_attempts: int = 5) -> dict[str,
     for url, attempts in session.execute(
         select(CrawlFailure.url, CrawlFailure.attempts).where(CrawlFailure.resolved_at.is_(None))
     ):
-        key = article_key(url)
+        key = key_for(source, url)
         if key is not None:
             failed[key] = max(failed.get(key, 0), attempts)
     return {"articles": articles, "sources": sources, "retry": retry, "failed": failed}
 
 
-def _validated(item: ArticleItem) -> tuple[dict[str, Any] | None, str | None]:
+def _validated(
+    item: ArticleItem, source: str = ICHONGQING_SOURCE
+) -> tuple[dict[str, Any] | None, str | None]:
     """Normalise one article item; return (values, None) or (None, reason it is unusable)."""
     title = normalise_space(item.title or "")
     published = parse_instant(item.published_at)
     body = clean_text(item.body_text or "")
     url = item.url or ""
-    if article_key(url) is None:
+    if key_for(source, url) is None:
         return None, f"not an article address: {url!r}"
     if not title:
         return None, "no title"
@@ -114,6 +119,7 @@ def _validated(item: ArticleItem) -> tuple[dict[str, Any] | None, str | None]:
     author = ", ".join(a for a in item.authors if a) or item.author
     values = {
         "url": url,
+        "source": source,
         "title": title,
         "author": normalise_space(author),
         "published_at": published,
@@ -158,7 +164,12 @@ class _Failures:
 
 
 def apply_crawl_items(
-    session: Session, items: Iterable[CrawlItem], *, now: datetime, span: Span = EVERYTHING
+    session: Session,
+    items: Iterable[CrawlItem],
+    *,
+    now: datetime,
+    span: Span = EVERYTHING,
+    source: str = ICHONGQING_SOURCE,
 ) -> ApplyResult:
     """Store one crawl's items: upsert articles, record failures and what was seen.
 
@@ -167,7 +178,7 @@ def apply_crawl_items(
     days fetches them again.
     """
     result = ApplyResult()
-    index = _KeyIndex(session, span)
+    index = _KeyIndex(session, span, source)
     failures = _Failures(session)
     added: list[Article] = []
     listed: dict[str, str | None] = {}
@@ -214,7 +225,7 @@ def _apply_article(
     result: ApplyResult,
     now: datetime,
 ) -> None:
-    values, reason = _validated(item)
+    values, reason = _validated(item, index.source)
     if values is None:
         result.rejected.append({"url": item.url, "reason": reason})
         failures.record(item.fetched_url or item.url or "?", f"rejected: {reason}", now)
@@ -223,7 +234,7 @@ def _apply_article(
         result.outside_span += 1
         return
     result.seen += 1
-    key = article_key(values["url"])
+    key = key_for(index.source, values["url"])
     assert key is not None
     article = index.get(key)
     if article is None:
@@ -276,11 +287,13 @@ def _apply_listed(
 
 
 class _KeyIndex:
-    """Article rows by deduplication key, loaded once per crawl (keys are paths, hosts vary)."""
+    """One source's article rows by deduplication key, loaded once per crawl (iChongqing's keys
+    are paths, its hosts vary; another source's keys carry the host)."""
 
-    def __init__(self, session: Session, span: Span) -> None:
+    def __init__(self, session: Session, span: Span, source: str = ICHONGQING_SOURCE) -> None:
         self.session = session
         self.span = span
+        self.source = source
         self._ids: dict[str, int] | None = None
         self._published: dict[str, datetime] = {}
         # Keys of articles this crawl fetched (or had confirmed unchanged by a 304).
@@ -290,9 +303,13 @@ class _KeyIndex:
     def ids(self) -> dict[str, int]:
         if self._ids is None:
             self._ids = {}
-            rows = self.session.execute(select(Article.id, Article.url, Article.published_at))
+            rows = self.session.execute(
+                select(Article.id, Article.url, Article.published_at).where(
+                    Article.source == self.source
+                )
+            )
             for article_id, url, published in rows:
-                key = article_key(url)
+                key = key_for(self.source, url)
                 if key is not None:
                     self._ids[key] = article_id
                     self._published[key] = published
