@@ -26,7 +26,7 @@ from pipelines.core import stats as keys
 from pipelines.core.instants import EVERYTHING, Span
 from pipelines.core.items import CrawlItem, item_from_record
 from pipelines.lease import CrawlLease
-from pipelines.monitoring import assess_crawl
+from pipelines.monitoring import COVERAGE_THRESHOLDS, assess_crawl
 from pipelines.sources import Source
 from pipelines.storage.crawls import crawls_to_store, record_stored
 from pipelines.storage.db import begin_exclusive, session_scope
@@ -35,6 +35,11 @@ from pipelines.storage.lock import Owner, claim_crawl
 
 # A generic source is read by the generic path on every page: that is its site path, not drift.
 NO_DRIFT = 1.0
+# Many sites give a publication day and no time of day: for a generic source that is a date
+# (midnight in its timezone), not a miss; a page with no date at all is dropped and counted.
+GENERIC_THRESHOLDS = {
+    name: share for name, share in COVERAGE_THRESHOLDS.items() if name != "published_at"
+}
 
 
 @dataclass
@@ -82,7 +87,7 @@ def store_source(
     begin_exclusive(session)
     for run in crawls_to_store(session, source):
         stats = dict(run.stats or {})
-        health = assess_crawl(stats, fallback_share=NO_DRIFT)
+        health = assess_crawl(stats, thresholds=GENERIC_THRESHOLDS, fallback_share=NO_DRIFT)
         result = apply_crawl_items(
             session,
             _items(run.items_path or ""),

@@ -131,11 +131,15 @@ def execute(
     sources = source_asset_names(settings.sources())
     definitions = area_definitions(subscriptions, settings.sources())
     resources = build_resources(settings, preview_only=preview_only, crawl_settings=crawl_settings)
-    run_config = {**config, "loggers": {"console": {"config": {"log_level": log_level}}}}
+    loggers = {"console": {"config": {"log_level": log_level}}}
+    # Every partitioned asset takes the same scope: the sources' assets too.
+    scope = next(iter(config["ops"].values()))
     outcomes = []
     # The configured sources first, in a pass of their own: a source that fails stops nothing
     # (the main pass still runs), and what they stored is classified and delivered below.
     for selection in ([sources] if sources else []) + [[*PARTITIONED_ASSETS, *deliveries]]:
+        ops = {name: scope for name in selection if name in sources or name in config["ops"]}
+        run_config = {"ops": ops, "loggers": loggers}
         outcomes.append(_materialize(definitions, selection, resources, run_config, tags, log_hint))
     metadata = {name: m for outcome in outcomes for name, m in outcome.metadata.items()}
     failed = [outcome for outcome in outcomes if not outcome.ok]

@@ -8,8 +8,6 @@ never crawl one host at once; the database's crawl lock per source holds the sam
 anything else (the CLI, a second deployment).
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
