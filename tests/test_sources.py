@@ -10,8 +10,8 @@ by the feed site is one event with two reports, delivered once.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,6 @@ def test_every_error_of_the_file_at_once_with_its_key_path(tmp_path: Path) -> No
     assert any("sources[2].article_pattern: not a regular expression" in x for x in lines)
     file = sources_file(tmp_path / "s.yaml", [{"name": "ok", "url": "https://example.org"}] * 2)
     settings = loopback_settings("https://www.ichongqing.info", "sqlite://", tmp_path)
-    from dataclasses import replace
 
     twice = r"CQMONITOR_SOURCES: .*sources\[1\]\.name: 'ok' is used"
     with pytest.raises(SettingError, match=twice):
