@@ -121,8 +121,15 @@ class Settings:
         if self.taxonomy_path and not Path(self.taxonomy_path).is_file():
             raise SettingError("CQMONITOR_TAXONOMY", f"no such file: {self.taxonomy_path}")
         self.taxonomy()
-        self.subscriptions()
-        self.sources()
+        known = {source.name for source in self.sources()}
+        for subscription in self.subscriptions():
+            unknown = sorted((subscription.sources or frozenset()) - known)
+            if unknown:
+                raise SettingError(
+                    "CQMONITOR_SUBSCRIPTIONS",
+                    f"{subscription.name}: sources: unknown source {unknown[0]!r} "
+                    f"(the sources are: {', '.join(sorted(known))})",
+                )
         return replace(self, database_url=database_url)
 
     def taxonomy(self) -> Taxonomy:

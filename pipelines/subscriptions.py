@@ -48,6 +48,8 @@ class _SubscriptionModel(BaseModel):
     keywords: list[str] = Field(default_factory=list)
     delivery: Cadence = Cadence.DAILY
     weekly_report: bool = False
+    # The sources whose articles it wants (None: every source).
+    sources: list[str] | None = None
 
     @field_validator("name")
     @classmethod
@@ -90,6 +92,7 @@ class Subscription:
     keywords: tuple[str, ...] = ()
     delivery: Cadence = Cadence.DAILY
     weekly_report: bool = False
+    sources: frozenset[str] | None = None
 
     @property
     def asset_name(self) -> str:
@@ -107,6 +110,9 @@ class Subscription:
 
     def wants_kind(self, kind: str) -> bool:
         return self.kinds is None or kind in self.kinds
+
+    def wants_source(self, source: str) -> bool:
+        return self.sources is None or source in self.sources
 
     def wants_keywords(self, *texts: str | None) -> bool:
         """True without keywords; else when one of them is in one of ``texts`` (any case)."""
@@ -145,6 +151,7 @@ def _resolve(model: _SubscriptionModel, taxonomy: Taxonomy, where: str, label: s
         keywords=tuple(k.strip() for k in model.keywords),
         delivery=model.delivery,
         weekly_report=model.weekly_report,
+        sources=frozenset(model.sources) if model.sources is not None else None,
     )
 
 

@@ -285,3 +285,46 @@ def test_a_source_down_fails_alone(slack: SlackServer, sqlite_url: str, tmp_path
     assert "gone" not in sources
     statuses = dict(rows["crawls"])
     assert statuses["feedonly"] == "success" and statuses["gone"] != "success"
+
+
+# ------------------------------------------------------------------------- delivery and views
+
+
+def test_subscriptions_filter_by_source_and_views_show_sources(report_session: Any) -> None:
+    from datetime import UTC, datetime
+
+    from pipelines.delivery.pending import collect_pending
+    from pipelines.subscriptions import Subscription
+
+    rows = report_session.scalars(select(Article).order_by(Article.id)).all()
+    # The second report of the talent conference comes from another source.
+    rows[1].source = "feedonly"
+    report_session.flush()
+    now = datetime(2025, 3, 20, tzinfo=UTC)
+    only_feed = Subscription(name="feed", channel="C0FEED0001", sources=frozenset({"feedonly"}))
+    everything = Subscription(name="all", channel="C0ALL00001")
+    feed_content = collect_pending(report_session, now=now, subscription=only_feed)
+    all_content = collect_pending(report_session, now=now, subscription=everything)
+    feed_links = {link.url for e in feed_content.events for link in e.links}
+    assert feed_links == {rows[1].url}
+    assert {a.url for a in feed_content.other_articles} <= {rows[1].url}
+    assert len(all_content.events) > len(feed_content.events) > 0
+    # The event both sources report is one row of report_events naming both.
+    views = report_session.execute(
+        text("SELECT event_key, sources, articles FROM report_events WHERE kind = 'conference'")
+    ).all()
+    both = [v for v in views if v.sources == "feedonly, ichongqing"]
+    assert len(both) == 1 and both[0].articles == 2
+    sources = dict(report_session.execute(text("SELECT url, source FROM report_articles")).all())
+    assert sources[rows[1].url] == "feedonly" and sources[rows[0].url] == "ichongqing"
+
+
+def test_a_subscription_naming_an_unknown_source_is_refused(tmp_path: Path) -> None:
+    subs = tmp_path / "subs.yaml"
+    subs.write_text(
+        "subscriptions:\n  - name: feed\n    channel: C0FEED0001\n    sources: [nowhere]\n",
+        encoding="utf-8",
+    )
+    settings = loopback_settings("https://www.ichongqing.info", "sqlite://", tmp_path)
+    with pytest.raises(SettingError, match="unknown source 'nowhere'"):
+        replace(settings, subscriptions_path=str(subs)).validate()
