@@ -5,8 +5,8 @@ with ``dagster-celery``: the run's steps are tasks on the broker (RabbitMQ), exe
 processes (``celery -A dagster_celery.app worker``) on this machine or others, which rebuild the
 job from this module (``sources_job``) and the environment's settings. Dagster keeps its runs,
 event logs and concurrency slots in PostgreSQL (``dagster-postgres``, deploy/dagster-celery.yaml):
-each source's pool (``crawl_<name>``, one slot) keeps one crawl per host across every worker, and
-cqmonitor's crawl lock per source holds the same rule in its own database.
+each host's pool (``crawl_<host>``, one slot) keeps one crawl per host across every worker,
+and cqmonitor's crawl lock per source holds the same rule in its own database.
 
 Imported only where the ``prod`` extra is installed: ``definitions.py`` does not need it.
 """

@@ -117,8 +117,10 @@ class Source:
 
     @property
     def pool(self) -> str:
-        """The Dagster concurrency pool of its crawls: one crawl per host at a time."""
-        return f"crawl_{self.name}"
+        """The Dagster concurrency pool of its crawls, named by its host (and port): two
+        sources on one host share it, so one host is crawled by one step at a time."""
+        netloc = urlsplit(self.url).netloc.lower()
+        return "crawl_" + re.sub(r"[^a-z0-9]+", "_", netloc).strip("_")
 
 
 def default_sources(url: str = ICHONGQING_URL) -> tuple[Source, ...]:

@@ -114,6 +114,21 @@ def test_every_error_of_the_file_at_once_with_its_key_path(tmp_path: Path) -> No
         parse_sources({"sources": [data["sources"][3]]}, "f")
 
 
+def test_one_pool_per_host() -> None:
+    (a, b, c) = parse_sources(
+        {
+            "sources": [
+                {"name": "a", "url": "https://www.chinadaily.com.cn/china"},
+                {"name": "b", "url": "https://www.chinadaily.com.cn/business"},
+                {"name": "c", "url": "http://127.0.0.1:8001"},
+            ]
+        },
+        "f",
+    )
+    assert a.pool == b.pool == "crawl_www_chinadaily_com_cn"
+    assert c.pool == "crawl_127_0_0_1_8001"
+
+
 def test_keys_carry_the_host_except_ichongqing() -> None:
     a = "http://127.0.0.1:8001/2025/03/04/story/?utm_source=x"
     b = "https://127.0.0.1:8002/2025/03/04/story/"

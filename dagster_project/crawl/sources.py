@@ -3,7 +3,7 @@ with the generic spider and stores what it read.
 
 One asset each, so the UI shows each source's freshness and failures on its own, and a source
 that fails never blocks another: no asset depends on another source's. Each runs in its own
-concurrency pool (``crawl_<name>``, one slot by default), so two runs, or two Celery workers,
+concurrency pool (``crawl_<host>``, one slot by default), so two runs, or two Celery workers,
 never crawl one host at once; the database's crawl lock per source holds the same rule against
 anything else (the CLI, a second deployment).
 """
