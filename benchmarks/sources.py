@@ -8,7 +8,8 @@ cqmonitor database (a PostgreSQL schema) and a fresh Dagster database. It prints
 articles per second, and checks that every article is stored once (per source: exactly
 ``--articles`` rows; no URL twice) in both.
 
-Run: ``.venv/bin/python benchmarks/sources.py [--sources N] [--articles N]`` with PostgreSQL at
+Run: ``.venv/bin/python benchmarks/sources.py [--sources N] [--articles N] [--delay S]`` (``S``:
+seconds between two requests to one site, default 0) with PostgreSQL at
 ``CQMONITOR_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
 and RabbitMQ running. Exits non-zero when a run fails or a count is wrong.
 """
@@ -62,7 +63,9 @@ def stories(source: int, count: int) -> list[Story]:
     ]
 
 
-def run_once(workers: int, sites: list[SiteServer], articles: int, base: str, tmp: Path) -> dict:
+def run_once(
+    workers: int, sites: list[SiteServer], articles: int, base: str, tmp: Path, delay: float
+) -> dict:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -74,7 +77,7 @@ def run_once(workers: int, sites: list[SiteServer], articles: int, base: str, tm
         path = sources_file(
             work.with_suffix(".yaml"),
             [
-                {"name": f"site{i}", "url": site.url, "feeds": ["/rss.xml"]}
+                {"name": f"site{i}", "url": site.url, "feeds": ["/rss.xml"], "delay": delay}
                 for i, site in enumerate(sites)
             ],
         )
@@ -129,6 +132,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=int, default=10)
     parser.add_argument("--articles", type=int, default=500)
+    # Seconds between two requests to one site (politeness): 0 makes the run CPU-bound.
+    parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
     base = os.environ.get("CQMONITOR_TEST_POSTGRES_URL", DEFAULT_PG)
     if not broker_up():
@@ -140,9 +145,12 @@ def main() -> None:
             for i in range(args.sources)
         ]
         for workers in (1, 2):
-            results.append(run_once(workers, sites, args.articles, base, Path(tmp)))
+            results.append(run_once(workers, sites, args.articles, base, Path(tmp), args.delay))
     total = args.sources * args.articles
-    print(f"{args.sources} loopback sources x {args.articles} articles = {total} articles")
+    print(
+        f"{args.sources} loopback sources x {args.articles} articles = {total} articles, "
+        f"delay {args.delay} s, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
     print("| Celery workers | wall s | articles/s | stored | every article once |")
     print("| --- | --- | --- | --- | --- |")
     for r in results:
