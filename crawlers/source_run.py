@@ -143,7 +143,7 @@ def crawl_and_store_source(
     now = datetime.now(UTC)
     outcome = SourceOutcome(source=source.name)
     with session_scope(factory) as session:
-        run, _notes = claim_crawl(
+        run, notes = claim_crawl(
             session,
             me=me,
             source=source.name,
@@ -154,6 +154,10 @@ def crawl_and_store_source(
             dagster_run_id=dagster_run_id,
         )
         crawl_id = run.id
+    for note in notes:
+        # A stale crawl of this source taken over: said, never silent.
+        if log is not None:
+            log(note)
     outcome.crawl_ids.append(crawl_id)
     with CrawlLease(factory, crawl_id, me) as lease:
         with session_scope(factory) as session:

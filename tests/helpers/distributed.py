@@ -121,6 +121,14 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
+        self._delete_queue()
+
+    def _delete_queue(self) -> None:
+        """The test's private queue goes with it (RabbitMQ keeps a declared queue)."""
+        from kombu import Connection, Queue
+
+        with contextlib.suppress(Exception), Connection(BROKER, connect_timeout=5) as conn:
+            Queue(self.queue).bind(conn.default_channel).delete()
 
     def executor_config(self) -> dict[str, object]:
         return {"broker": BROKER, "config_source": {"task_default_queue": self.queue}}
