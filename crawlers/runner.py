@@ -1,8 +1,8 @@
 """Run one crawl in its own process and hand back its items (JSON Lines) and stats.
 
 Twisted's reactor cannot be restarted inside a process, so every crawl is a fresh
-``python -m scrapy crawl ichongqing`` child: a long-lived process (``dagster dev``, a test
-session) can run any number of crawls.
+``python -m scrapy crawl ichongqing`` (or ``source``) child: a long-lived process (``dagster
+dev``, a test session) can run any number of crawls.
 
 The child never outlives its parent. It runs in its own process group (a Ctrl-C in the
 terminal reaches the parent only, which decides), the group is terminated on every way out of
@@ -111,6 +111,9 @@ class CrawlRequest:
     concurrency: int = 1
     settings: dict[str, str] = field(default_factory=dict)
     timeout: float = 6 * 3600
+    # Which spider: iChongqing's own, or ``source`` (the generic one) with its ``spider_args``.
+    spider: str = "ichongqing"
+    spider_args: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,7 +134,7 @@ class CrawlResult:
 
 
 def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) -> list[str]:
-    args = [sys.executable, "-m", "scrapy", "crawl", "ichongqing",
+    args = [sys.executable, "-m", "scrapy", "crawl", request.spider,
             "-a", f"source_url={request.source_url}", "-a", f"state={state}",
             "-O", f"{items}:jsonlines",
             "-s", f"CRAWL_STATS_FILE={stats}",
@@ -154,6 +157,8 @@ def crawl_command(request: CrawlRequest, items: Path, stats: Path, state: Path) 
         args += ["-a", f"until={request.until.isoformat()}"]
     if request.changed_since:
         args += ["-a", f"changed_since={request.changed_since.isoformat()}"]
+    for name, value in request.spider_args.items():
+        args += ["-a", f"{name}={value}"]
     for name, value in request.settings.items():
         args += ["-s", f"{name}={value}"]
     return args

@@ -16,6 +16,6 @@ from .resources import build_resources
 _settings = Settings.from_env().validate()
 
 defs = dg.Definitions.merge(
-    area_definitions(_settings.subscriptions()),
+    area_definitions(_settings.subscriptions(), _settings.sources()),
     dg.Definitions(resources=build_resources(_settings)),
 )

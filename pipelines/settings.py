@@ -25,6 +25,7 @@ from pydantic import Field, ValidationError, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipelines.core.problems import InputError
+from pipelines.sources import Source, SourceError, load_sources
 from pipelines.storage.db import DatabaseURLError, check_database_url
 from pipelines.subscriptions import Subscription, SubscriptionError, load_subscriptions
 from pipelines.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
@@ -83,6 +84,7 @@ class Settings:
     slack_api_url: str = field(default="", metadata={"env": "SLACK_API_URL"})
     taxonomy_path: str = field(default="", metadata={"env": "CQMONITOR_TAXONOMY"})
     subscriptions_path: str = field(default="", metadata={"env": "CQMONITOR_SUBSCRIPTIONS"})
+    sources_path: str = field(default="", metadata={"env": "CQMONITOR_SOURCES"})
     # An empty day posts nothing unless asked for a one-line "nothing new".
     slack_send_empty: bool = field(default=False, metadata={"env": "CQMONITOR_SLACK_SEND_EMPTY"})
     ui_url: str = field(
@@ -155,7 +157,15 @@ class Settings:
         if self.taxonomy_path and not Path(self.taxonomy_path).is_file():
             raise SettingError("CQMONITOR_TAXONOMY", f"no such file: {self.taxonomy_path}")
         self.taxonomy()
-        self.subscriptions()
+        known = {source.name for source in self.sources()}
+        for subscription in self.subscriptions():
+            unknown = sorted((subscription.sources or frozenset()) - known)
+            if unknown:
+                raise SettingError(
+                    "CQMONITOR_SUBSCRIPTIONS",
+                    f"{subscription.name}: sources: unknown source {unknown[0]!r} "
+                    f"(the sources are: {', '.join(sorted(known))})",
+                )
         return replace(self, database_url=database_url)
 
     def taxonomy(self) -> Taxonomy:
@@ -199,6 +209,14 @@ class Settings:
                 origin = "default" if value == spec.default else "flag"
             rows.append((name, f"{shown or '(empty)'}  [{origin}]"))
         return rows
+
+    def sources(self) -> tuple[Source, ...]:
+        """The sources crawled (``CQMONITOR_SOURCES``; without it, iChongqing alone at
+        ``source_url``)."""
+        try:
+            return load_sources(self.sources_path or None, default_url=self.source_url)
+        except SourceError as exc:
+            raise SettingError("CQMONITOR_SOURCES", str(exc)) from exc
 
     @property
     def crawl_dir(self) -> str:

@@ -52,6 +52,8 @@ class _SubscriptionModel(BaseModel):
     weekly_report: bool = False
     # Required as ?token= by `cqmonitor serve` for the subscription's calendar feed.
     calendar_token: str | None = Field(default=None, min_length=16, max_length=256)
+    # The sources whose articles it wants (None: every source).
+    sources: list[str] | None = None
 
     @field_validator("name")
     @classmethod
@@ -96,6 +98,7 @@ class Subscription:
     weekly_report: bool = False
     # A secret: never shown (repr=False keeps it out of logs and the Dagster UI).
     calendar_token: str | None = field(default=None, repr=False)
+    sources: frozenset[str] | None = None
 
     @property
     def asset_name(self) -> str:
@@ -113,6 +116,9 @@ class Subscription:
 
     def wants_kind(self, kind: str) -> bool:
         return self.kinds is None or kind in self.kinds
+
+    def wants_source(self, source: str) -> bool:
+        return self.sources is None or source in self.sources
 
     def wants_keywords(self, *texts: str | None) -> bool:
         """True without keywords; else when one of them is in one of ``texts`` (any case)."""
@@ -200,6 +206,7 @@ def _resolve(
         delivery=model.delivery,
         weekly_report=model.weekly_report,
         calendar_token=model.calendar_token,
+        sources=frozenset(model.sources) if model.sources is not None else None,
     )
 
 

@@ -25,6 +25,7 @@ from pipelines.settings import Settings, dagster_home
 from pipelines.window import WindowError, parse_day
 
 from ..areas import area_definitions
+from ..crawl.sources import source_asset_names
 from ..deliver import delivery_asset_name
 from ..errors import failure_tracebacks, problem_from_events
 from ..partitions import PARTITIONED_ASSETS, first_partition_day, range_tags, scope_config
@@ -147,23 +148,30 @@ def execute(
         config = scope_config(incremental=False, since=first, until=last)
     subscriptions = settings.subscriptions()
     deliveries = [delivery_asset_name(s) for s in subscriptions] if digest else []
-    selection = [*PARTITIONED_ASSETS, *deliveries]
-    definitions = area_definitions(subscriptions)
-    with recording_signals() as last_signal, instance_of(settings) as instance:
-        result = dg.materialize(
-            [*(definitions.assets or []), *(definitions.asset_checks or [])],
-            selection=selection,
-            instance=instance,
-            resources=build_resources(
-                settings, preview_only=preview_only, crawl_settings=crawl_settings
-            ),
-            run_config={**config, "loggers": {"console": {"config": {"log_level": log_level}}}},
-            tags={**tags, TRIGGER_TAG: "cli"},
-            raise_on_error=False,
-        )
-        signal_name = last_signal()
-    metadata = {name: _metadata(result, name) for name in selection}
-    if result.success:
+    sources = source_asset_names(settings.sources())
+    definitions = area_definitions(subscriptions, settings.sources())
+    resources = build_resources(settings, preview_only=preview_only, crawl_settings=crawl_settings)
+    loggers = {"console": {"config": {"log_level": log_level}}}
+    # Every partitioned asset takes the same scope: the sources' assets too.
+    scope = next(iter(config["ops"].values()))
+    outcomes = []
+    with instance_of(settings) as instance:
+        # The configured sources first, in a pass of their own: a source that fails stops
+        # nothing (the main pass still runs), and what they stored is classified and delivered.
+        for selection in ([sources] if sources else []) + [[*PARTITIONED_ASSETS, *deliveries]]:
+            ops = {name: scope for name in selection if name in sources or name in config["ops"]}
+            run_config = {"ops": ops, "loggers": loggers}
+            outcomes.append(
+                _materialize(
+                    definitions,
+                    selection,
+                    _Pass(instance, resources, run_config, {**tags, TRIGGER_TAG: "cli"}),
+                    log_hint,
+                )
+            )
+    metadata = {name: m for outcome in outcomes for name, m in outcome.metadata.items()}
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    if not failed:
         # The subscriptions' calendars follow the stored events (a web server may serve them).
         from .calendar import write_run_calendars
 
@@ -173,6 +181,40 @@ def execute(
             # The run's work is stored and delivered: a calendar the disk refused is retried by
             # the next run, and said in the log, not a failed run.
             logging.getLogger(__name__).warning("calendars not written: %s", exc)
+        return RunOutcome(True, metadata)
+    # The main pass's problem first: it is the one most runs are about.
+    first = failed[-1]
+    return RunOutcome(
+        False, metadata, first.problem, [t for outcome in failed for t in outcome.tracebacks]
+    )
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """What one materialization of a run shares with the others."""
+
+    instance: dg.DagsterInstance
+    resources: dict[str, Any]
+    run_config: dict[str, Any]
+    tags: dict[str, str]
+
+
+def _materialize(
+    definitions: dg.Definitions, selection: list[str], run: _Pass, log_hint: str
+) -> RunOutcome:
+    with recording_signals() as last_signal:
+        result = dg.materialize(
+            [*(definitions.assets or []), *(definitions.asset_checks or [])],
+            selection=selection,
+            instance=run.instance,
+            resources=run.resources,
+            run_config=run.run_config,
+            tags=run.tags,
+            raise_on_error=False,
+        )
+        signal_name = last_signal()
+    metadata = {name: _metadata(result, name) for name in selection}
+    if result.success:
         return RunOutcome(True, metadata)
     events = list(result.all_events)
     problem = problem_from_events(events, log_hint=log_hint, signal_name=signal_name) or Problem(

@@ -94,7 +94,7 @@ def raw_articles(
     now = datetime.now(UTC)
     me = Owner.current()
     with database.session() as session:
-        last = last_successful_crawl(session, now)
+        last = last_successful_crawl(session, now=now)
         ahead = crawl_from_the_future(session, now)
     clock = clock_warning(ahead, now)
     if clock:

@@ -34,7 +34,7 @@ def crawl_freshness(
     now = datetime.now(UTC)
     with database.session() as session:
         # A success dated in the future (a clock that was ahead) says nothing of freshness.
-        last = last_successful_crawl(session, now)
+        last = last_successful_crawl(session, now=now)
         last_success = last.started_at if last else None
     problem = freshness_problem(last_success, now)
     marker = last_success.isoformat() if last_success else "never"

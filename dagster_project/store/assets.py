@@ -82,7 +82,7 @@ def _alert_drift(
     (``sent``, ``logged`` without a token, ``quiet``: alerted before, ``failed``, ``none``)."""
     if not health.drift:
         return [], "none"
-    previous = previous_reading_crawl(session, run.id)
+    previous = previous_reading_crawl(session, run.id, source=run.source)
     before = list((previous.stats or {}).get(keys.HEALTH_DRIFT_ALERTED, [])) if previous else []
     alerted = [name for name in before if name in health.drift]
     if not drift_to_alert(health.drift, alerted):

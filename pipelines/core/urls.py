@@ -15,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 from w3lib.url import safe_url_string
 
 SITE_URL = "https://www.ichongqing.info"
+# The source whose articles are keyed by path alone (its copies are served from any host).
+ICHONGQING_SOURCE = "ichongqing"
 # Hosts that are the source site whatever address it is fetched from.
 SITE_HOSTS = frozenset({"www.ichongqing.info", "ichongqing.info"})
 
@@ -46,6 +48,28 @@ def article_path(url: str) -> str | None:
 def article_key(url: str) -> str | None:
     """The deduplication key of an article: its canonical path (hosts and schemes vary)."""
     return article_path(url)
+
+
+def source_article_key(url: str) -> str | None:
+    """The key of another source's article: host (and port) with the encoded path.
+
+    Paths repeat across sites (``/2024/05/03/story/``), so the host is part of the key; the
+    scheme, query and fragment are not (one article has those in many forms).
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https", "") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    path = _normalise_path(parts.path)
+    if path.endswith("/amp/"):
+        path = path.removesuffix("amp/")
+    return f"{netloc}{path}"
+
+
+def key_for(source: str, url: str) -> str | None:
+    """The deduplication key of ``url`` as an article of ``source``."""
+    return article_key(url) if source == ICHONGQING_SOURCE else source_article_key(url)
 
 
 def article_date(url: str) -> date | None:

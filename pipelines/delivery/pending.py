@@ -47,13 +47,19 @@ def _unique(values: Iterable[Any]) -> tuple[str, ...]:
 
 
 def _event_groups(
-    rows: Iterable[Any], topics: dict[int, list[str]], subscription: Subscription
+    rows: Iterable[Any],
+    topics: dict[int, list[str]],
+    subscription: Subscription,
+    sources: dict[int, str] | None = None,
 ) -> dict[tuple[str, str], list[Any]]:
-    """Rows by event, keeping the articles on the subscription's topics and keywords."""
+    """Rows by event, keeping the articles on the subscription's topics, keywords and
+    sources."""
     groups: dict[tuple[str, str], list[Any]] = {}
     for row in rows:
         event = row[0]
         if not subscription.wants_kind(event.kind):
+            continue
+        if sources is not None and not subscription.wants_source(sources.get(row[4], "")):
             continue
         if not subscription.wants_topics(topics.get(row[4], ())):
             continue
@@ -118,7 +124,7 @@ def collect_pending(
     subscription: Subscription | None = None,
 ) -> DigestContent:
     """Events and topic articles the subscription has not had yet (nor claimed by a digest in
-    progress), filtered by its topics, kinds and keywords.
+    progress), filtered by its topics, kinds, keywords and sources.
 
     Only articles with at least one topic count; an event reported by several articles is one
     item, with every matching article's link. ``labels`` name and order topics and kinds
@@ -133,7 +139,12 @@ def collect_pending(
     topics = ledger.topics_of(
         session, {row[4] for row in event_rows} | {a.id for a in article_rows}
     )
-    groups = _event_groups(event_rows, topics, subscription)
+    sources = (
+        ledger.sources_of(session, {row[4] for row in event_rows} | {a.id for a in article_rows})
+        if subscription.sources is not None
+        else None
+    )
+    groups = _event_groups(event_rows, topics, subscription, sources)
     editions = ledger.editions_of(session, groups)
     events = [
         digest_event(kind, key, rows, topics, labels, editions.get((kind, key)))
@@ -146,6 +157,8 @@ def collect_pending(
     articles = []
     for art in article_rows:
         if not subscription.wants_topics(topics.get(art.id, ())):
+            continue
+        if not subscription.wants_source(art.source):
             continue
         if not subscription.wants_keywords(art.title, art.body_text):
             continue

@@ -114,6 +114,7 @@ def alert_plan(
     reported = ledger.claimed_keys(session, subscription.name, DigestItemType.REPORT)
     rows = ledger.event_rows(session, subscription.name, claimed=True)
     topics = ledger.topics_of(session, {row[4] for row in rows})
+    sources = ledger.sources_of(session, {row[4] for row in rows})
     for row in rows:
         event, url, title = row[0], row[1], row[2]
         key = event_item_key(event.kind, event.event_key)
@@ -121,6 +122,8 @@ def alert_plan(
         if ts is None or report_item_key(key, url) in reported:
             continue  # not posted yet (its alert is being retried), or reported already
         if not subscription.wants_topics(topics.get(row[4], ())):
+            continue
+        if not subscription.wants_source(sources.get(row[4], "")):
             continue
         parent = digest_event(event.kind, event.event_key, [row], topics, labels)
         link = DigestLink(url=url, title=title, published=row[3])

@@ -14,28 +14,39 @@ from sqlalchemy.orm import Session
 
 from pipelines.core import stats as keys
 from pipelines.core.statuses import JUDGED_CRAWL, CrawlStatus
+from pipelines.core.urls import ICHONGQING_SOURCE
 from pipelines.storage.models import CrawlRun
 
 # Clocks of two hosts (or one host before and after an NTP step) differ by this much at most.
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
-def crawls_to_store(session: Session) -> list[CrawlRun]:
+def crawls_to_store(session: Session, source: str = ICHONGQING_SOURCE) -> list[CrawlRun]:
     """Crawls whose output is on disk and not yet stored, oldest first, locked for this
     transaction: two runs storing at once never store the same crawl twice (PostgreSQL skips
     the rows another run holds; SQLite has one writer at a time)."""
-    query = select(CrawlRun).where(CrawlRun.status == CrawlStatus.CRAWLED).order_by(CrawlRun.id)
+    query = (
+        select(CrawlRun)
+        .where(CrawlRun.status == CrawlStatus.CRAWLED, CrawlRun.source == source)
+        .order_by(CrawlRun.id)
+    )
     if session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
 
 
-def next_crawl_to_store(session: Session, after: int) -> CrawlRun | None:
-    """The oldest crawl after crawl ``after`` whose output awaits storing, locked like
-    :func:`crawls_to_store`: each crawl is stored in a transaction of its own."""
+def next_crawl_to_store(
+    session: Session, after: int, source: str = ICHONGQING_SOURCE
+) -> CrawlRun | None:
+    """The oldest crawl of ``source`` after crawl ``after`` whose output awaits storing, locked
+    like :func:`crawls_to_store`: each crawl is stored in a transaction of its own."""
     query = (
         select(CrawlRun)
-        .where(CrawlRun.status == CrawlStatus.CRAWLED, CrawlRun.id > after)
+        .where(
+            CrawlRun.status == CrawlStatus.CRAWLED,
+            CrawlRun.id > after,
+            CrawlRun.source == source,
+        )
         .order_by(CrawlRun.id)
         .limit(1)
     )
@@ -54,10 +65,14 @@ def give_up_storing(session: Session, crawl_id: int, why: str, now: datetime) ->
         run.message = why
 
 
-def last_successful_crawl(session: Session, now: datetime | None = None) -> CrawlRun | None:
-    """The newest successful crawl; with ``now``, none dated after it (a run whose clock was
-    ahead): trusting one would start the next window in the future and skip what is new."""
-    query = select(CrawlRun).where(CrawlRun.status == CrawlStatus.SUCCESS)
+def last_successful_crawl(
+    session: Session, source: str = ICHONGQING_SOURCE, now: datetime | None = None
+) -> CrawlRun | None:
+    """The newest successful crawl of ``source``; with ``now``, none dated after it (a run whose
+    clock was ahead): trusting one would start the next window in the future and skip news."""
+    query = select(CrawlRun).where(
+        CrawlRun.status == CrawlStatus.SUCCESS, CrawlRun.source == source
+    )
     if now is not None:
         query = query.where(CrawlRun.started_at <= now + CLOCK_TOLERANCE)
     return session.scalars(query.order_by(CrawlRun.started_at.desc()).limit(1)).first()
@@ -73,15 +88,18 @@ def crawl_from_the_future(session: Session, now: datetime) -> CrawlRun | None:
     ).first()
 
 
-def latest_judged_crawl(session: Session) -> CrawlRun | None:
-    """The newest crawl whose output was stored and judged (success or what went wrong)."""
+def latest_judged_crawl(session: Session, source: str = ICHONGQING_SOURCE) -> CrawlRun | None:
+    """The newest crawl of ``source`` whose output was stored and judged (success or what
+    went wrong)."""
     return session.scalars(
-        select(CrawlRun).where(CrawlRun.status.in_(JUDGED_CRAWL)).order_by(CrawlRun.id.desc())
+        select(CrawlRun)
+        .where(CrawlRun.status.in_(JUDGED_CRAWL), CrawlRun.source == source)
+        .order_by(CrawlRun.id.desc())
     ).first()
 
 
 def previous_reading_crawl(
-    session: Session, before: int, *, look_back: int = 50
+    session: Session, before: int, *, look_back: int = 50, source: str = ICHONGQING_SOURCE
 ) -> CrawlRun | None:
     """The newest judged crawl before crawl ``before`` that read article pages (so has field
     paths): a run that found nothing new says nothing about the site's markup."""
@@ -90,6 +108,8 @@ def previous_reading_crawl(
         .where(
             CrawlRun.id < before,
             CrawlRun.status.in_(JUDGED_CRAWL),
+            # Drift is judged against the same site's markup.
+            CrawlRun.source == source,
         )
         .order_by(CrawlRun.id.desc())
         .limit(look_back)

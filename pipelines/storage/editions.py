@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, exists, func, select, tuple_
 from sqlalchemy.orm import Session
@@ -213,7 +212,7 @@ def _write(
         "parent_name": latest_parent.parent if latest_parent else None,
         "parent_key": _parent_key(session, latest_parent, edition) if latest_parent else None,
         "articles": len({a.id for _e, a in found}),
-        "sources": sorted({urlsplit(a.url).hostname or "" for _e, a in found} - {""}),
+        "sources": sorted({a.source for _e, a in found if a.source}),
         "first_reported_at": first_article.published_at,
         "last_reported_at": found[-1][1].published_at,
         "title": first_article.title,

@@ -30,7 +30,7 @@ from pipelines.core.items import (
     UnchangedItem,
 )
 from pipelines.core.text import clean_text, content_hash, normalise_space
-from pipelines.core.urls import article_key
+from pipelines.core.urls import ICHONGQING_SOURCE, key_for
 from pipelines.storage.batches import apply_in_batches
 from pipelines.storage.models import (
     Article,
@@ -74,8 +74,11 @@ class ApplyResult:
         return self.new_ids + self.updated_ids
 
 
-def crawl_state(session: Session, *, max_failure_attempts: int = 5) -> dict[str, Any]:
-    """What the spider must know to skip what is stored: per article key, lastmod and validators."""
+def crawl_state(
+    session: Session, *, max_failure_attempts: int = 5, source: str = ICHONGQING_SOURCE
+) -> dict[str, Any]:
+    """What the spider of ``source`` must know to skip what is stored: per article key, lastmod
+    and validators."""
     articles: dict[str, dict[str, Any]] = {}
     rows = session.execute(
         select(
@@ -84,10 +87,10 @@ def crawl_state(session: Session, *, max_failure_attempts: int = 5) -> dict[str,
             Article.modified_at,
             Article.etag,
             Article.http_last_modified,
-        )
+        ).where(Article.source == source)
     )
     for url, lastmod, modified, etag, last_modified in rows:
-        key = article_key(url)
+        key = key_for(source, url)
         if key is None:
             continue
         known = lastmod or modified
@@ -115,13 +118,15 @@ def crawl_state(session: Session, *, max_failure_attempts: int = 5) -> dict[str,
     for url, attempts in session.execute(
         select(CrawlFailure.url, CrawlFailure.attempts).where(CrawlFailure.resolved_at.is_(None))
     ):
-        key = article_key(url)
+        key = key_for(source, url)
         if key is not None:
             failed[key] = max(failed.get(key, 0), attempts)
     return {"articles": articles, "sources": sources, "retry": retry, "failed": failed}
 
 
-def _validated(item: ArticleItem) -> tuple[dict[str, Any] | None, str | None]:
+def _validated(
+    item: ArticleItem, source: str = ICHONGQING_SOURCE
+) -> tuple[dict[str, Any] | None, str | None]:
     """Normalise one article item; return (values, None) or (None, reason it is unusable)."""
     title = normalise_space(storable_text(item.title or ""))
     published = parse_instant(item.published_at)
@@ -129,7 +134,7 @@ def _validated(item: ArticleItem) -> tuple[dict[str, Any] | None, str | None]:
     url = storable_text(item.url or "")
     if len(url) > MAX_URL:
         return None, f"address longer than {MAX_URL} characters ({len(url)})"
-    if article_key(url) is None:
+    if key_for(source, url) is None:
         return None, f"not an article address: {url!r}"
     if not title:
         return None, "no title"
@@ -140,6 +145,7 @@ def _validated(item: ArticleItem) -> tuple[dict[str, Any] | None, str | None]:
     author = ", ".join(a for a in item.authors if a) or item.author
     values = {
         "url": url,
+        "source": source,
         "title": title,
         "author": normalise_space(storable_text(author or "")),
         "published_at": published,
@@ -198,6 +204,7 @@ def apply_crawl_items(
     span: Span = EVERYTHING,
     crawl_id: int | None = None,
     batch_size: int = BATCH_SIZE,
+    source: str = ICHONGQING_SOURCE,
 ) -> ApplyResult:
     """Store one crawl's items: upsert articles, record failures and what was seen.
 
@@ -207,7 +214,7 @@ def apply_crawl_items(
     savepoint); an item the database refuses is quarantined, the others are stored.
     """
     quarantine = Quarantine(session, crawl_id, now)
-    apply = _Apply(session, now, _KeyIndex(session, span), _Failures(session, quarantine))
+    apply = _Apply(session, now, _KeyIndex(session, span, source), _Failures(session, quarantine))
     apply_in_batches(session, items, batch_size, apply.one, apply, apply.hold)
     result = apply.result
     result.new_ids = [article.id for article in apply.added]
@@ -298,7 +305,7 @@ def _apply_article(
     result: ApplyResult,
     now: datetime,
 ) -> None:
-    values, reason = _validated(item)
+    values, reason = _validated(item, index.source)
     if values is None:
         result.rejected.append({"url": item.url, "reason": reason})
         failures.record(item.fetched_url or item.url or "?", f"rejected: {reason}", now, item)
@@ -316,7 +323,7 @@ def _apply_article(
         result.outside_span += 1
         return
     result.seen += 1
-    key = article_key(values["url"])
+    key = key_for(index.source, values["url"])
     assert key is not None
     article = index.get(key)
     if article is None:
@@ -369,11 +376,13 @@ def _apply_listed(
 
 
 class _KeyIndex:
-    """Article rows by deduplication key, loaded once per crawl (keys are paths, hosts vary)."""
+    """One source's article rows by deduplication key, loaded once per crawl (iChongqing's keys
+    are paths, its hosts vary; another source's keys carry the host)."""
 
-    def __init__(self, session: Session, span: Span) -> None:
+    def __init__(self, session: Session, span: Span, source: str = ICHONGQING_SOURCE) -> None:
         self.session = session
         self.span = span
+        self.source = source
         self._ids: dict[str, int] | None = None
         self._published: dict[str, datetime] = {}
         # Keys of articles this crawl fetched (or had confirmed unchanged by a 304).
@@ -383,9 +392,13 @@ class _KeyIndex:
     def ids(self) -> dict[str, int]:
         if self._ids is None:
             self._ids = {}
-            rows = self.session.execute(select(Article.id, Article.url, Article.published_at))
+            rows = self.session.execute(
+                select(Article.id, Article.url, Article.published_at).where(
+                    Article.source == self.source
+                )
+            )
             for article_id, url, published in rows:
-                key = article_key(url)
+                key = key_for(self.source, url)
                 if key is not None:
                     self._ids[key] = article_id
                     self._published[key] = published

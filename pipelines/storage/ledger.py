@@ -118,6 +118,15 @@ def changed_editions(session: Session, since: datetime | None = None) -> list[Ev
     return list(session.scalars(query.order_by(EventEdition.changed_at)))
 
 
+def sources_of(session: Session, article_ids: Iterable[int]) -> dict[int, str]:
+    """The source of each article (for subscriptions that filter by source)."""
+    ids = set(article_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Article.id, Article.source).where(Article.id.in_(ids)))
+    return {article_id: source for article_id, source in rows}
+
+
 def claimed_keys(
     session: Session, subscription: str, item_type: DigestItemType
 ) -> dict[str, str | None]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from pipelines.core.owner import Owner, process_gone
 from pipelines.core.problems import CodedError
 from pipelines.core.statuses import CrawlStatus
+from pipelines.core.urls import ICHONGQING_SOURCE
 from pipelines.storage.db import begin_exclusive
 from pipelines.storage.models import CrawlRun
 
@@ -82,9 +83,12 @@ class CrawlBusy(CodedError, RuntimeError):
     todo = "wait for it to end, or `cqmonitor unlock` if stuck"
 
 
-def lock_holder(session: Session) -> CrawlRun | None:
-    """The running crawl, if any (alive or not)."""
-    return session.scalars(select(CrawlRun).where(CrawlRun.status == CrawlStatus.RUNNING)).first()
+def lock_holder(session: Session, source: str | None = None) -> CrawlRun | None:
+    """The running crawl of ``source`` (None: of any source), if any (alive or not)."""
+    query = select(CrawlRun).where(CrawlRun.status == CrawlStatus.RUNNING)
+    if source is not None:
+        query = query.where(CrawlRun.source == source)
+    return session.scalars(query.order_by(CrawlRun.id)).first()
 
 
 def _serialise_claims(session: Session) -> None:
@@ -109,6 +113,7 @@ def claim_crawl(
     now: datetime,
     dagster_run_id: str | None = None,
     stale_after: timedelta = STALE_AFTER,
+    source: str = ICHONGQING_SOURCE,
 ) -> tuple[CrawlRun, list[str]]:
     """Claim the lock in this (fresh) transaction: the new running row, and notes of takeovers.
 
@@ -117,7 +122,7 @@ def claim_crawl(
     """
     _serialise_claims(session)
     notes: list[str] = []
-    holder = lock_holder(session)
+    holder = lock_holder(session, source)
     if holder is not None:
         reason = stale_reason(holder, now=now, me=me, stale_after=stale_after)
         if reason is None:
@@ -128,6 +133,7 @@ def claim_crawl(
         session.flush()
         notes.append(f"crawl {holder.id} abandoned: {reason}")
     run = CrawlRun(
+        source=source,
         source_url=source_url,
         since=since,
         until=until,
@@ -207,13 +213,15 @@ def release_crawled(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def unlock(session: Session, *, by: str, now: datetime) -> CrawlRun | None:
+def unlock(
+    session: Session, *, by: str, now: datetime, source: str | None = None
+) -> CrawlRun | None:
     """Clear the lock by hand: the running crawl is marked ``abandoned``, naming ``by``.
 
     If its owner still runs, its next heartbeat finds the row gone and it stops its crawl.
     """
     _serialise_claims(session)
-    holder = lock_holder(session)
+    holder = lock_holder(session, source)
     if holder is None:
         return None
     holder.status = CrawlStatus.ABANDONED

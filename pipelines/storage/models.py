@@ -83,6 +83,10 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
+    # The configured source (pipelines.sources) whose crawl stored it.
+    source: Mapped[str] = mapped_column(
+        String(64), default="ichongqing", server_default="ichongqing", index=True
+    )
     title: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime] = mapped_column(index=True)
@@ -221,15 +225,16 @@ class EventEdition(Base):
 class CrawlRun(Base):
     """One crawl: its window, owner, outcome and Scrapy stats (statuses: ``CrawlStatus``).
 
-    The row whose status is ``running`` is the crawl lock: the partial unique index allows one
-    such row at a time on SQLite and PostgreSQL alike, and its owner (host, pid) keeps
-    ``heartbeat_at`` fresh while it crawls (``pipelines.storage.lock``).
+    The row whose status is ``running`` is its source's crawl lock: the partial unique index
+    allows one such row per source at a time on SQLite and PostgreSQL alike, and its owner
+    (host, pid) keeps ``heartbeat_at`` fresh while it crawls (``pipelines.storage.lock``).
     """
 
     __tablename__ = "crawl_runs"
     __table_args__ = (
         Index(
             "uq_crawl_runs_running",  # pipelines.storage.lock.RUNNING_INDEX
+            "source",
             "status",
             unique=True,
             sqlite_where=text("status = 'running'"),
@@ -241,6 +246,10 @@ class CrawlRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default=CrawlStatus.RUNNING)
+    # The configured source crawled: one crawl per source (host) at a time.
+    source: Mapped[str] = mapped_column(
+        String(64), default="ichongqing", server_default="ichongqing"
+    )
     source_url: Mapped[str] = mapped_column(String(2048))
     since: Mapped[str | None] = mapped_column(String(10))
     until: Mapped[str | None] = mapped_column(String(10))
