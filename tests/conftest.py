@@ -18,6 +18,9 @@ from sqlalchemy import create_engine, text
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_ROOT.parent / "shared"
 POSTGRES_ENV = "CQMONITOR_TEST_POSTGRES_URL"
+# The tests crawl stories back to 2019 (the extraction benchmark's real pages): the partitions
+# start there. Set before ``dagster_project`` is imported, which reads it once.
+os.environ.setdefault("CQMONITOR_FIRST_MONTH", "2019-01")
 
 
 def postgres_base_url() -> str | None:
