@@ -168,7 +168,8 @@ class Event(Base):
     city: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(16))  # EventStatus
     parent: Mapped[str | None] = mapped_column(Text)  # the umbrella event's name
-    proposer_roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Nullable: rows older than 0006 have none (read as no roles).
+    proposer_roles: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
 
     article: Mapped[Article] = relationship(back_populates="events")
 
