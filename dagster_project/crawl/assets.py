@@ -101,6 +101,7 @@ def raw_articles(
                 log=lambda line: context.log.info(f"[scrapy] {line}"),
                 feed_only=scope.feed_only,
                 cancel=lease.cancelled,
+                database_url=database.url,
             )
             lease.crawled(
                 stats=result.stats,

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from pipelines.core.statuses import DigestItemType
 from pipelines.digest import (
     ITEM_ARTICLE,
     ITEM_EVENT,
@@ -16,10 +15,8 @@ from pipelines.digest import (
     build_digest,
     content_items,
     default_labels,
-    event_item_key,
 )
 from pipelines.digest.alerts import Alert, build_alerts
-from pipelines.digest.content import report_item_key
 from pipelines.storage import ledger
 from pipelines.subscriptions import Subscription
 
@@ -65,16 +62,12 @@ def alert_plan(
     labels = labels or default_labels()
     content = collect_pending(session, now=now, labels=labels, subscription=subscription)
     alerts = [Alert(event) for event in content.events]
-    alerted = ledger.claimed_keys(session, subscription.name, DigestItemType.EVENT)
-    reported = ledger.claimed_keys(session, subscription.name, DigestItemType.REPORT)
-    rows = ledger.event_rows(session, subscription.name, claimed=True)
+    # Only the reports still to thread: alerted events (posted, with a ts) whose article's
+    # report is unclaimed, found by the database, not by reading every alert ever posted.
+    rows = ledger.unreported_rows(session, subscription.name)
     topics = ledger.topics_of(session, {row[4] for row in rows})
     for row in rows:
-        event, url, title = row[0], row[1], row[2]
-        key = event_item_key(event.kind, event.event_key)
-        ts = alerted.get(key)
-        if ts is None or report_item_key(key, url) in reported:
-            continue  # not posted yet (its alert is being retried), or reported already
+        event, url, title, ts = row[0], row[1], row[2], row[6]
         if not subscription.wants_topics(topics.get(row[4], ())):
             continue
         parent = digest_event(event.kind, event.event_key, [row], topics, labels)

@@ -32,13 +32,17 @@ def last_successful_crawl(session: Session) -> CrawlRun | None:
         select(CrawlRun)
         .where(CrawlRun.status == CrawlStatus.SUCCESS)
         .order_by(CrawlRun.started_at.desc())
+        .limit(1)
     )
 
 
 def latest_judged_crawl(session: Session) -> CrawlRun | None:
     """The newest crawl whose output was stored and judged (success or what went wrong)."""
     return session.scalars(
-        select(CrawlRun).where(CrawlRun.status.in_(JUDGED_CRAWL)).order_by(CrawlRun.id.desc())
+        select(CrawlRun)
+        .where(CrawlRun.status.in_(JUDGED_CRAWL))
+        .order_by(CrawlRun.id.desc())
+        .limit(1)
     ).first()
 
 

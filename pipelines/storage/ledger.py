@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from pipelines.core.owner import Owner
 from pipelines.core.statuses import (
@@ -49,6 +49,49 @@ def event_rows(session: Session, subscription: str, *, claimed: bool = False) ->
             )
             .join(Article, Event.article_id == Article.id)
             .where(on_topic, taken if claimed else ~taken)
+            .order_by(Article.published_at, Article.id, Event.id)
+        ).all()
+    )
+
+
+def unreported_rows(session: Session, subscription: str) -> list[Any]:
+    """(event, url, title, published_at, article id, body, alert ts) of topic articles that
+    report an event already alerted (posted) to the subscription, their report not claimed yet.
+
+    Decided in SQL (the claims' unique index): the history of alerts is never read into Python.
+    """
+    on_topic = exists().where(ArticleTopic.article_id == Article.id)
+    item_key = Event.kind + ":" + Event.event_key
+    alert = aliased(Delivery)
+    reported = exists().where(
+        and_(
+            Delivery.subscription == subscription,
+            Delivery.item_type == DigestItemType.REPORT,
+            Delivery.item_key == item_key + "@" + Article.url,
+        )
+    )
+    return list(
+        session.execute(
+            select(
+                Event,
+                Article.url,
+                Article.title,
+                Article.published_at,
+                Article.id,
+                Article.body_text,
+                alert.message_ts,
+            )
+            .join(Article, Event.article_id == Article.id)
+            .join(
+                alert,
+                and_(
+                    alert.subscription == subscription,
+                    alert.item_type == DigestItemType.EVENT,
+                    alert.item_key == item_key,
+                    alert.message_ts.is_not(None),
+                ),
+            )
+            .where(on_topic, ~reported)
             .order_by(Article.published_at, Article.id, Event.id)
         ).all()
     )

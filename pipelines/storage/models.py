@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from pipelines.core.instants import utcnow
 from pipelines.core.statuses import CrawlStatus, DeliveryStatus, DigestStatus
+from pipelines.core.urls import article_key
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,6 +77,11 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
 
 
+def _url_key(context: Any) -> str | None:
+    """The deduplication key of a row being inserted, from its URL (``article_key``)."""
+    return article_key(context.get_current_parameters().get("url") or "")
+
+
 class Article(Base):
     """One article of the source site, keyed by its canonical address."""
 
@@ -83,6 +89,8 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
+    # ``article_key(url)``: the crawl looks a listed article up by it (index), never loads all.
+    url_key: Mapped[str | None] = mapped_column(String(2048), index=True, default=_url_key)
     title: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime] = mapped_column(index=True)

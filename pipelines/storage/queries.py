@@ -6,10 +6,9 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from pipelines.core.urls import article_key
 from pipelines.storage.models import Article, ArticleTopic, Event
 
 
@@ -18,11 +17,22 @@ def count_rows(session: Session, model: type[Any]) -> int:
 
 
 def duplicate_articles(session: Session) -> dict[str, list[str]]:
-    """Stored URLs that are one article (scheme, host, AMP ...), by article key."""
+    """Stored URLs that are one article (scheme, host, AMP ...), by article key.
+
+    Grouped by the database on the indexed key: only duplicates, if any, reach Python.
+    """
+    twice = (
+        select(Article.url_key)
+        .where(Article.url_key.is_not(None))
+        .group_by(Article.url_key)
+        .having(func.count() > 1)
+    )
     by_key: dict[str, list[str]] = defaultdict(list)
-    for (url,) in session.execute(select(Article.url)):
-        by_key[article_key(url) or url].append(url)
-    return {key: urls for key, urls in by_key.items() if len(urls) > 1}
+    for key, url in session.execute(
+        select(Article.url_key, Article.url).where(Article.url_key.in_(twice))
+    ):
+        by_key[key].append(url)
+    return dict(by_key)
 
 
 def incomplete_articles(session: Session) -> list[str]:
@@ -68,8 +78,15 @@ def _count_where(session: Session, model: type[Any], *conditions: Any) -> int:
 def topic_problems(session: Session, topics: Collection[str]) -> dict[str, int]:
     """Topic rows with a label not in ``topics``, without evidence, or orphaned; articles
     not yet classified."""
-    # JSON has no portable length(): count empty evidence lists in Python.
-    no_evidence = sum(1 for (ev,) in session.execute(select(ArticleTopic.evidence)) if not ev)
+    # JSON has no portable length(); its text is portable: '[]' (or null) is no evidence.
+    no_evidence = _count_where(
+        session,
+        ArticleTopic,
+        or_(
+            ArticleTopic.evidence.is_(None),
+            cast(ArticleTopic.evidence, Text).in_(["[]", "null"]),
+        ),
+    )
     return {
         "unknown_topic": _count_where(session, ArticleTopic, ArticleTopic.topic.not_in(topics)),
         "without_evidence": no_evidence,
