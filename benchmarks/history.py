@@ -3,7 +3,7 @@
 For each database and each size (2,000, 20,000 and 100,000 stored articles; ``--quick``: 2,000
 and 20,000) it builds the steady state of a monitor that has run for years: a loopback copy of
 the site with the last ~40 days of posts, crawled once for real, then older rows bulk-loaded
-(``benchmarks/history_data.py``), every item delivered. Then it measures, each in a child
+(``tests/helpers/history.py``), every item delivered. Then it measures, each in a child
 process (wall time, and peak RSS of the process tree from ``wait4``), medians of ``--repeats``:
 
 - an incremental run with nothing new (``cqmonitor run --no-digest``);
@@ -45,16 +45,16 @@ sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing the
 
 import yaml  # noqa: E402
 
-from benchmarks.history_data import (  # noqa: E402
+from crawlers.sitecopy import CST, SiteServer, build_site, synthetic_articles  # noqa: E402
+from crawlers.sitecopy import server as site_server  # noqa: E402
+from pipelines.storage.db import make_engine  # noqa: E402
+from tests.helpers.history import (  # noqa: E402
     bulk_load,
     drop_postgres,
     fresh_postgres,
     mark_delivered,
     per_day,
 )
-from crawlers.sitecopy import CST, SiteServer, build_site, synthetic_articles  # noqa: E402
-from crawlers.sitecopy import server as site_server  # noqa: E402
-from pipelines.storage.db import make_engine  # noqa: E402
 
 SIZES = (2_000, 20_000, 100_000)
 QUICK_SIZES = (2_000, 20_000)

@@ -7,6 +7,7 @@ crawl's ``stats`` (``health/drift_alerted``) so that the next runs stay quiet wh
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,15 @@ from ..partitions import ScopeConfig, partitioned, run_scope
 from ..resources import DatabaseResource, SlackResource
 
 
-def _items(path: str) -> list[CrawlItem]:
+def _items(path: str) -> Iterator[CrawlItem]:
+    """The crawl's items one at a time: a backfill's output is never held in memory whole."""
     file = Path(path)
     if not file.exists():
-        return []
+        return
     with file.open(encoding="utf-8") as handle:
-        return [item_from_record(json.loads(line)) for line in handle if line.strip()]
+        for line in handle:
+            if line.strip():
+                yield item_from_record(json.loads(line))
 
 
 def crawl_problem(source_url: str, health: CrawlHealth) -> Problem:

@@ -1,4 +1,5 @@
-"""Stored history for ``benchmarks/history.py``: databases, and years of articles bulk-loaded.
+"""Stored history for ``benchmarks/history.py`` and ``tests/test_history_scale.py``: databases,
+and years of articles bulk-loaded.
 
 A real crawl of a small loopback site stores a few hundred recent articles (with topics, events
 and source documents); :func:`bulk_load` then copies those rows, under new addresses and older
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from pipelines.core.instants import CST
 from pipelines.core.statuses import DeliveryStatus, DigestItemType, DigestStatus
+from pipelines.core.urls import article_key
 from pipelines.storage.models import Article, ArticleTopic, Digest, Event
 
 CHUNK = 2_000
@@ -76,9 +78,11 @@ def bulk_load(engine: Engine, total: int, until: datetime) -> int:
         day = published.astimezone(CST)
         article_id = next_id + i
         row = dict(template)
+        url = f"https://{host}/{day:%Y/%m/%d}/history-copy-{article_id}/"
         row.update(
             id=article_id,
-            url=f"https://{host}/{day:%Y/%m/%d}/history-copy-{i}/",
+            url=url,
+            url_key=article_key(url),
             published_at=published,
             modified_at=None,
             sitemap_lastmod=published,
@@ -92,7 +96,7 @@ def bulk_load(engine: Engine, total: int, until: datetime) -> int:
             batch["t"].append(dict(topic, article_id=article_id))
         for event in events.get(template["id"], []):
             batch["e"].append(
-                dict(event, article_id=article_id, event_key=f"{event['event_key']}~{i}")
+                dict(event, article_id=article_id, event_key=f"{event['event_key']}~{article_id}")
             )
         if len(batch["a"]) >= CHUNK or i == missing - 1:
             _flush(engine, batch)
