@@ -227,19 +227,22 @@ class Bench:
             self.repeat(out["digest"], lambda: measure(preview, env, self.log), reps)
             report = [*CLI, "report", "--out", str(data / "report")]
             self.repeat(out["report"], lambda: measure(report, env, self.log), reps)
-            if self.args.profile:
-                self.profile(self.args.profile, env, site, site_articles)
+            for row in self.args.profile or ():
+                self.profile(row, env, site, site_articles)
 
     def profile(self, row: str, env: dict[str, str], site: Any, articles: list) -> None:
         argv = {
             "nothing_new": ["-m", "dagster_project.cli", "run", "--no-digest"],
             "poll": ["-c", POLL],
             "status": ["-m", "dagster_project.cli", "status"],
-        }[row]
+            "digest": ["-m", "dagster_project.cli", "digest", "--preview", "--subscription",
+                       "daily", "--output", str(self.work / "digest-profile.json")],
+            "report": ["-m", "dagster_project.cli", "report", "--out", str(self.work / "rp")],
+        }[row]  # fmt: skip
         target = self.work / f"profile-{self.kind}-{row}.txt"
         cmd = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(target), *argv]
         measure(cmd, env, self.log)
-        print(target.read_text(encoding="utf-8")[:6000])
+        print(target.read_text(encoding="utf-8")[:8000], flush=True)
 
     def backfill(self, size: int, cell: Cell) -> None:
         now = datetime.now(UTC)
@@ -308,7 +311,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--backfill-repeats", type=int, default=0, help="default: 3, 1 over 20k")
     parser.add_argument("--no-backfill", action="store_true")
-    parser.add_argument("--profile", choices=list(FLAT), help="profile this row at each size")
+    parser.add_argument(
+        "--profile",
+        action="append",
+        choices=[*FLAT, "digest", "report"],
+        help="profile this row at each size (repeatable)",
+    )
     parser.add_argument("--timeout", type=float, default=3600, help="per backfill run, seconds")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)

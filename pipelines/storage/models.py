@@ -108,12 +108,14 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str | None] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: the checks after a run read the rows it wrote (``queries.check_since``).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Where each field came from (json-ld / opengraph / markup) and its raw value.
     extraction: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Which taxonomy last classified the row: a changed taxonomy re-classifies it.
-    taxonomy_version: Mapped[str | None] = mapped_column(String(64))
-    events_version: Mapped[str | None] = mapped_column(String(64))
+    # Indexed: the articles awaiting analysis are found without reading the others.
+    taxonomy_version: Mapped[str | None] = mapped_column(String(64), index=True)
+    events_version: Mapped[str | None] = mapped_column(String(64), index=True)
 
     topics: Mapped[list[ArticleTopic]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True

@@ -1,5 +1,7 @@
 """``articles.url_key``: the article's deduplication key, indexed, so a crawl looks stored
-articles up by key instead of loading every row into Python.
+articles up by key instead of loading every row into Python; indexes on ``updated_at`` (the
+checks after a run read what it wrote) and on the two version columns (the articles awaiting
+analysis are found without reading the others).
 
 The key is ``pipelines.core.urls.article_key(url)`` (the canonical path: hosts and schemes
 vary); existing rows get theirs here, in chunks, new rows from the model's default. Plain
@@ -24,6 +26,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 CHUNK = 5_000
+INDEXED = ("updated_at", "taxonomy_version", "events_version")
 
 
 def upgrade() -> None:
@@ -51,8 +54,12 @@ def upgrade() -> None:
         )
         last = rows[-1][0]
     op.create_index("ix_articles_url_key", "articles", ["url_key"])
+    for column in INDEXED:
+        op.create_index(f"ix_articles_{column}", "articles", [column])
 
 
 def downgrade() -> None:
+    for column in INDEXED:
+        op.drop_index(f"ix_articles_{column}", table_name="articles")
     op.drop_index("ix_articles_url_key", table_name="articles")
     op.drop_column("articles", "url_key")
