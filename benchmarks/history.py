@@ -138,6 +138,9 @@ def measure(argv: list[str], env: dict[str, str], log: Path, timeout: float = 36
         raise SystemExit(f"{' '.join(argv[2:])} exited {done.returncode}; log: {log}")
     # %M: the largest resident set of the tree (the command, or the crawl it waited for), KiB.
     kib = int(rss_file.read_text(encoding="utf-8").split()[-1])
+    # Each figure as it comes: an interrupted run still leaves them in its output.
+    label = "poll" if "-c" in argv else " ".join(argv[3:5])
+    print(f"    {label}: {wall:.1f} s, {kib / 1024:.0f} MB", flush=True)
     return Sample(wall, kib / 1024)
 
 
