@@ -50,6 +50,7 @@ from crawlers.sitecopy import CST, SiteServer, build_site, synthetic_articles  #
 from crawlers.sitecopy import server as site_server  # noqa: E402
 from pipelines.storage.db import make_engine  # noqa: E402
 from tests.helpers.history import (  # noqa: E402
+    analyze,
     bulk_load,
     drop_postgres,
     fresh_postgres,
@@ -214,6 +215,7 @@ class Bench:
             mark_delivered(
                 engine, [(s["name"], s.get("delivery") == "instant") for s in SUBSCRIPTIONS]
             )
+            analyze(engine)
             engine.dispose()
             print(f"  {self.kind} {size}: {loaded} rows bulk-loaded in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip

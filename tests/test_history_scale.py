@@ -25,7 +25,7 @@ from dagster_project.cli.execute import execute_poll
 from pipelines.storage.db import make_engine, session_factory, session_scope
 from pipelines.storage.models import Article
 from tests.conftest import loopback_settings
-from tests.helpers.history import bulk_load, mark_delivered
+from tests.helpers.history import analyze, bulk_load, mark_delivered
 
 SUBSCRIPTIONS = [
     {"name": "daily", "channel": "C0HISTORY1"},
@@ -72,6 +72,7 @@ def grow_to(database_url: str, total: int, before: datetime) -> None:
         conn.execute(text("DELETE FROM deliveries"))
         conn.execute(text("DELETE FROM digests"))
     mark_delivered(engine, [(s["name"], s.get("delivery") == "instant") for s in SUBSCRIPTIONS])
+    analyze(engine)
     engine.dispose()
 
 

@@ -163,6 +163,13 @@ def mark_delivered(engine: Engine, subscriptions: list[tuple[str, bool]]) -> Non
             )
 
 
+def analyze(engine: Engine) -> None:
+    """Planner statistics, as autovacuum (PostgreSQL) would have them after years of runs:
+    without them PostgreSQL may pick a nested loop over freshly bulk-loaded tables."""
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+
+
 def history_until(site_start: datetime) -> datetime:
     """The bulk copies end the day before the site's oldest article."""
     return site_start - timedelta(days=1)
