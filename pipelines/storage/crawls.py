@@ -76,7 +76,10 @@ def crawl_from_the_future(session: Session, now: datetime) -> CrawlRun | None:
 def latest_judged_crawl(session: Session) -> CrawlRun | None:
     """The newest crawl whose output was stored and judged (success or what went wrong)."""
     return session.scalars(
-        select(CrawlRun).where(CrawlRun.status.in_(JUDGED_CRAWL)).order_by(CrawlRun.id.desc())
+        select(CrawlRun)
+        .where(CrawlRun.status.in_(JUDGED_CRAWL))
+        .order_by(CrawlRun.id.desc())
+        .limit(1)
     ).first()
 
 
