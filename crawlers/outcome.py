@@ -106,6 +106,12 @@ class OutcomeMiddleware:
             if engine is not None:
                 deferred_from_coro(engine.close_spider_async(reason=keys.FINISH_SITE_DOWN))
 
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        if self.closing and never_answered(self.crawler):
+            # Nothing ever answered and the crawl is stopping: a request still on its way would
+            # wait out the polite delay (seconds to minutes) only to be refused too.
+            raise exceptions.IgnoreRequest("the site does not answer: the crawl is stopping")
+
     def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Response:

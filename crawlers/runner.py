@@ -29,6 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from crawlers.stored import DATABASE_ENV
 from pipelines.core.items import CrawlItem, item_from_record
 from pipelines.core.problems import CodedError
 from pipelines.crawl_output import part_path, publish
@@ -114,6 +115,9 @@ class CrawlRequest:
     # Which spider: iChongqing's own, or ``source`` (the generic one) with its ``spider_args``.
     spider: str = "ichongqing"
     spider_args: dict[str, str] = field(default_factory=dict)
+    # Where the spider looks up stored articles (state ``"stored": "database"``); passed in
+    # the child's environment, not on its command line.
+    database_url: str | None = None
 
 
 @dataclass
@@ -208,6 +212,8 @@ def run_crawl(
         stale.unlink(missing_ok=True)
     state.write_text(json.dumps(request.state), encoding="utf-8")
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawlers.settings", PYTHONUNBUFFERED="1")
+    if request.database_url:
+        env[DATABASE_ENV] = request.database_url
     command = crawl_command(request, partial, stats, state)
     with log_path.open("w", encoding="utf-8") as log_file:
         process = subprocess.Popen(

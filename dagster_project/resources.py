@@ -128,6 +128,7 @@ class SourceSiteResource(dg.ConfigurableResource):
         log: Callable[[str], None] | None = None,
         feed_only: bool = False,
         cancel: Callable[[], str | None] | None = None,
+        database_url: str | None = None,
     ) -> CrawlResult:
         request = CrawlRequest(
             source_url=self.base_url,
@@ -142,6 +143,7 @@ class SourceSiteResource(dg.ConfigurableResource):
             delay=self.delay,
             concurrency=self.concurrency,
             settings=dict(self.scrapy_settings),
+            database_url=database_url,
         )
         return run_crawl(request, log=log, cancel=cancel)
 

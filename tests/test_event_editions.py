@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from crawlers.sitecopy import SiteServer, build_site
 from dagster_project.cli import execute, main
-from pipelines.storage.db import make_engine, session_factory, session_scope
+from pipelines.storage.db import make_engine, migrate, session_factory, session_scope
 from pipelines.storage.models import EventEdition
 from pipelines.storage.reports import report_events
 from tests.conftest import loopback_settings
@@ -149,6 +149,11 @@ def test_calendar_command_on_an_empty_database_and_a_bad_subscription(
     tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # A read-only command: no database, no calendar (exit 2, nothing created).
+    assert main(["calendar", "--out", "-", "--database-url", sqlite_url]) == 2
+    assert not (tmp_path / "cqmonitor.db").exists()
+    capsys.readouterr()
+    migrate(sqlite_url)
     assert main(["calendar", "--out", "-", "--database-url", sqlite_url]) == 0
     cal = Calendar.from_ical(capsys.readouterr().out)
     assert str(cal["version"]) == "2.0" and cal.walk("VEVENT") == []

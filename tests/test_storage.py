@@ -21,6 +21,7 @@ from pipelines.storage.db import (
 )
 from pipelines.storage.ingest import apply_crawl_items, crawl_state
 from pipelines.storage.models import Article, CrawlFailure
+from pipelines.storage.stored import stored_validators
 
 CONTRACT_COLUMNS = {
     "articles": {"id", "url", "title", "author", "published_at", "modified_at", "body_text",
@@ -119,8 +120,12 @@ def test_upsert_is_idempotent_and_an_edit_updates_the_row(database_url: str) -> 
         assert article.author == "RAN ZHENG, HUXIN LUO"
         assert article.first_seen_at == NOW
         assert article.last_seen_at == NOW + timedelta(days=2)
-        state = crawl_state(session)
-    assert state["articles"]["/2025/03/04/drone-makers-gather/"]["lastmod"].startswith("2025-03-06")
+        key = "/2025/03/04/drone-makers-gather/"
+        known = stored_validators(session, [key, "/2025/03/04/not-stored/"])
+        # The crawl's state names no article: the spider looks them up by key.
+        assert "articles" not in crawl_state(session)
+    assert known[key]["lastmod"].startswith("2025-03-06")
+    assert list(known) == [key]
     engine.dispose()
 
 

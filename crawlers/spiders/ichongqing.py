@@ -18,7 +18,7 @@ unchanged sitemaps and feed are skipped through their lastmod and validators), `
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from crawlers.parsing import (
     parse_sitemap,
 )
 from crawlers.pipelines import field_stats
+from crawlers.stored import MappingStored, StoredArticles, stored_from_state
 from pipelines.core import stats as keys
 from pipelines.core.instants import CST, parse_instant
 from pipelines.core.items import CrawlItem, FailureItem, SeenItem, SourceItem, UnchangedItem
@@ -93,7 +94,7 @@ class IchongqingSpider(Spider):
         # Hosts only (Scrapy ignores ports here); crawlers.middlewares.SameOriginMiddleware
         # keeps every request, redirects included, on the source's scheme, host and port.
         self.allowed_domains = [self.site.netloc.split(":")[0]]
-        self.stored: dict[str, dict[str, Any]] = {}
+        self.stored: StoredArticles = MappingStored({})
         self.sources: dict[str, dict[str, Any]] = {}
         self.retry_urls: list[str] = []
         self.failed_attempts: dict[str, int] = {}
@@ -116,10 +117,17 @@ class IchongqingSpider(Spider):
         if not self.state_path:
             return
         data = json.loads(Path(self.state_path).read_text(encoding="utf-8"))
-        self.stored = data.get("articles", {})
+        self.stored = stored_from_state(data)
         self.sources = data.get("sources", {})
         self.retry_urls = data.get("retry", [])
         self.failed_attempts = data.get("failed", {})
+
+    def _prefetch(self, urls: Iterable[str]) -> None:
+        """Look up the stored articles a page lists, in one batch, before they are compared."""
+        self.stored.prefetch(key for url in urls if (key := article_key(url)) is not None)
+
+    def closed(self, reason: str) -> None:
+        self.stored.close()
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
@@ -237,6 +245,7 @@ class IchongqingSpider(Spider):
                         yield request
             else:
                 self._inc(keys.ARCHIVES_SKIPPED)
+        self._prefetch(self.retry_urls)
         for url in self.retry_urls:
             key = article_key(url)
             if key is None:
@@ -254,6 +263,7 @@ class IchongqingSpider(Spider):
         self._inc(keys.FEED_ENTRIES, len(entries))
         if not entries:
             self._inc(keys.FEED_EMPTY)
+        self._prefetch(entry.url for entry in entries)
         for entry in entries:
             # The feed has no edit times: a stored article found there is known already.
             request = self._article_request(Listed(entry.url, None, entry.title), "feed")
@@ -292,6 +302,7 @@ class IchongqingSpider(Spider):
             yield self._source_item(response)
             return
         self._inc(keys.SITEMAP_URLS, len(entries))
+        self._prefetch(entry.url for entry in entries)
         # Every listed article's lastmod is recorded, also for articles first found in the
         # feed (which has none), so that the next run can tell they are unchanged.
         lastmods: dict[str, str | None] = {}
@@ -319,6 +330,7 @@ class IchongqingSpider(Spider):
         links, next_url = parse_listing(response.body)
         self._inc(keys.LISTING_PAGES)
         self._inc(keys.LISTING_LINKS, len(links))
+        self._prefetch(link.url for link in links)
         for link in links:
             request = self._article_request(link, "category" if walk_back else "archive")
             if request is not None:

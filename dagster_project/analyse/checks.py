@@ -1,8 +1,13 @@
-"""Checks of the analysis: labels the taxonomy knows, evidence present, nothing left undecided."""
+"""Checks of the analysis: labels the taxonomy knows, evidence present, nothing left undecided.
+
+They read the rows of the articles written lately (``check_since``), not the history.
+"""
+
+from datetime import UTC, datetime
 
 import dagster as dg
 
-from pipelines.storage.queries import event_problems, topic_problems
+from pipelines.storage.queries import check_since, event_problems, topic_problems
 
 from ..resources import DatabaseResource, TaxonomyResource
 
@@ -13,7 +18,8 @@ def topics_consistent(
 ) -> dg.AssetCheckResult:
     """Topics are the taxonomy's, each with its evidence, and no article waits for them."""
     with database.session() as session:
-        counts = topic_problems(session, list(taxonomy.load().topics))
+        since = check_since(datetime.now(UTC))
+        counts = topic_problems(session, list(taxonomy.load().topics), since)
     return dg.AssetCheckResult(passed=not any(counts.values()), metadata=counts)
 
 
@@ -23,5 +29,6 @@ def events_consistent(
 ) -> dg.AssetCheckResult:
     """Events have a kind of the taxonomy, a name and an article; no article waits for them."""
     with database.session() as session:
-        counts = event_problems(session, list(taxonomy.load().events.kinds))
+        since = check_since(datetime.now(UTC))
+        counts = event_problems(session, list(taxonomy.load().events.kinds), since)
     return dg.AssetCheckResult(passed=not any(counts.values()), metadata=counts)

@@ -7,6 +7,7 @@ backfill); no window runs incrementally over every month.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,11 +79,26 @@ def instance_of(settings: Settings) -> Iterator[dg.DagsterInstance]:
     results are recorded there, not in a throwaway instance."""
     home = Path(dagster_home(settings)).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        # A new home: local storage (Dagster's default) and no telemetry notice on stdout.
-        config.write_text(INSTANCE_YAML, encoding="utf-8")
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    # Two runs started together on a new home would both write its dagster.yaml and create its
+    # storages' tables (one failing on "table ... already exists"): one process at a time
+    # prepares the home; the runs themselves then go on side by side.
+    with (home / ".cqmonitor-instance.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            config = home / "dagster.yaml"
+            if not config.exists():
+                # A new home: local storage (Dagster's default), no telemetry notice on stdout.
+                part = home / "dagster.yaml.part"
+                part.write_text(INSTANCE_YAML, encoding="utf-8")
+                part.replace(config)
+            instance = dg.DagsterInstance.from_config(str(home))
+            # The storages create their tables on first use: that use is here, under the lock.
+            instance.get_runs(limit=1)
+            instance.fetch_materializations(dg.AssetKey("articles"), limit=1)
+            instance.schedule_storage  # noqa: B018 - its tables are made when it is built
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    with instance:
         yield instance
 
 

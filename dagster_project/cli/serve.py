@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from .options import settings_from_args
-from .surface import arm_log
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +42,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.corrections_per_minute is not None and args.corrections_per_minute < 1:
         raise ValueError("--corrections-per-minute: must be >= 1")
     config = build_config(settings, per_minute=args.corrections_per_minute)
+    from .surface import arm_log
+
     arm_log()
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -138,6 +138,7 @@ def raw_articles(
                 log=lambda line: _log_line(context, line),
                 feed_only=scope.feed_only,
                 cancel=lease.cancelled,
+                database_url=database.url,
             )
             lease.crawled(
                 stats=result.stats,

@@ -1,9 +1,19 @@
-"""Checks protecting readers of the ``articles`` table: blocking, a failure stops the digest."""
+"""Checks protecting readers of the ``articles`` table: blocking, a failure stops the digest.
+
+They read the articles written lately (``check_since``), not the history.
+"""
+
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from pipelines.storage.models import Article
-from pipelines.storage.queries import count_rows, duplicate_articles, incomplete_articles
+from pipelines.storage.queries import (
+    check_since,
+    count_rows,
+    duplicate_articles,
+    incomplete_articles,
+)
 
 from ..resources import DatabaseResource
 
@@ -14,7 +24,7 @@ SAMPLE = 10
 def no_duplicate_articles(database: DatabaseResource) -> dg.AssetCheckResult:
     """One row per article: no two stored URLs are the same article (scheme, host, AMP, ...)."""
     with database.session() as session:
-        duplicates = duplicate_articles(session)
+        duplicates = duplicate_articles(session, check_since(datetime.now(UTC)))
         total = count_rows(session, Article)
     return dg.AssetCheckResult(
         passed=not duplicates,
@@ -30,7 +40,7 @@ def no_duplicate_articles(database: DatabaseResource) -> dg.AssetCheckResult:
 def articles_complete(database: DatabaseResource) -> dg.AssetCheckResult:
     """Every article has a title, a publication instant and a body."""
     with database.session() as session:
-        urls = incomplete_articles(session)
+        urls = incomplete_articles(session, check_since(datetime.now(UTC)))
     return dg.AssetCheckResult(
         passed=not urls,
         metadata={"incomplete": len(urls), "examples": dg.MetadataValue.json(urls[:SAMPLE])},

@@ -21,7 +21,6 @@ from pipelines.digest import (
     event_item_key,
 )
 from pipelines.digest.alerts import Alert, build_alerts, change_item_key
-from pipelines.digest.content import report_item_key
 from pipelines.storage import ledger
 from pipelines.subscriptions import Subscription
 
@@ -62,21 +61,24 @@ def digest_plan(
 def _change_alerts(
     session: Session,
     subscription: Subscription,
-    rows: list,
-    topics: dict[int, list[str]],
     labels: DigestLabels,
-    alerted: dict[str, str | None],
     now: datetime,
 ) -> list[Alert]:
     """A reply in an alerted event's thread for each move of its date or place while it was
-    still to come."""
-    changed = ledger.claimed_keys(session, subscription.name, DigestItemType.CHANGE)
+    still to come. Read only when such a move exists (most polls find none)."""
     today = now.astimezone(CST).date().isoformat()
+    editions = ledger.changed_editions(session, upcoming_on=today)
+    if not editions:
+        return []
+    changed = ledger.claimed_keys(session, subscription.name, DigestItemType.CHANGE)
+    alerted = ledger.claimed_keys(session, subscription.name, DigestItemType.EVENT)
+    rows = ledger.event_rows(session, subscription.name, claimed=True)
+    topics = ledger.topics_of(session, {row[4] for row in rows})
     by_key: dict[tuple[str, str], list] = {}
     for row in rows:
         by_key.setdefault((row[0].kind, row[0].event_key), []).append(row)
     alerts = []
-    for edition in ledger.changed_editions(session):
+    for edition in editions:
         key = event_item_key(edition.kind, edition.event_key)
         ts = alerted.get(key)
         reports = by_key.get((edition.kind, edition.event_key))
@@ -110,17 +112,13 @@ def alert_plan(
     labels = labels or default_labels()
     content = collect_pending(session, now=now, labels=labels, subscription=subscription)
     alerts = [Alert(event) for event in content.events]
-    alerted = ledger.claimed_keys(session, subscription.name, DigestItemType.EVENT)
-    reported = ledger.claimed_keys(session, subscription.name, DigestItemType.REPORT)
-    rows = ledger.event_rows(session, subscription.name, claimed=True)
+    # Only the reports still to thread: alerted events (posted, with a ts) whose article's
+    # report is unclaimed, found by the database, not by reading every alert ever posted.
+    rows = ledger.unreported_rows(session, subscription.name)
     topics = ledger.topics_of(session, {row[4] for row in rows})
     sources = ledger.sources_of(session, {row[4] for row in rows})
     for row in rows:
-        event, url, title = row[0], row[1], row[2]
-        key = event_item_key(event.kind, event.event_key)
-        ts = alerted.get(key)
-        if ts is None or report_item_key(key, url) in reported:
-            continue  # not posted yet (its alert is being retried), or reported already
+        event, url, title, ts = row[0], row[1], row[2], row[6]
         if not subscription.wants_topics(topics.get(row[4], ())):
             continue
         if not subscription.wants_source(sources.get(row[4], "")):
@@ -128,7 +126,7 @@ def alert_plan(
         parent = digest_event(event.kind, event.event_key, [row], topics, labels)
         link = DigestLink(url=url, title=title, published=row[3])
         alerts.append(Alert(parent, reply_to=ts, report=link))
-    alerts += _change_alerts(session, subscription, rows, topics, labels, alerted, now)
+    alerts += _change_alerts(session, subscription, labels, now)
     by_items = {alert.items: alert for alert in alerts}
     items = [item for alert in alerts for item in alert.items]
 

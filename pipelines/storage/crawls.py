@@ -95,6 +95,7 @@ def latest_judged_crawl(session: Session, source: str = ICHONGQING_SOURCE) -> Cr
         select(CrawlRun)
         .where(CrawlRun.status.in_(JUDGED_CRAWL), CrawlRun.source == source)
         .order_by(CrawlRun.id.desc())
+        .limit(1)
     ).first()
 
 

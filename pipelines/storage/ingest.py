@@ -45,6 +45,7 @@ from pipelines.storage.storable import (
     storable_optional,
     storable_text,
 )
+from pipelines.storage.stored import stored_ids
 
 # No article of the site is older than this; an earlier date is a parsing accident.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -77,28 +78,38 @@ class ApplyResult:
 def crawl_state(
     session: Session, *, max_failure_attempts: int = 5, source: str = ICHONGQING_SOURCE
 ) -> dict[str, Any]:
-    """What the spider of ``source`` must know to skip what is stored: per article key, lastmod
-    and validators."""
-    articles: dict[str, dict[str, Any]] = {}
-    rows = session.execute(
-        select(
-            Article.url,
-            Article.sitemap_lastmod,
-            Article.modified_at,
-            Article.etag,
-            Article.http_last_modified,
-        ).where(Article.source == source)
-    )
-    for url, lastmod, modified, etag, last_modified in rows:
-        key = key_for(source, url)
-        if key is None:
-            continue
-        known = lastmod or modified
-        articles[key] = {
-            "lastmod": known.isoformat() if known else None,
-            "etag": etag,
-            "last_modified": last_modified,
-        }
+    """What the spider of ``source`` must know before it starts: the sources' validators, the
+    failures and, for another source's generic spider, its stored articles' validators.
+
+    iChongqing's stored articles are not in it (``"stored": "database"``): its spider looks up
+    the ones a sitemap or the feed lists, by key (``pipelines.storage.stored``), so the state's
+    size does not grow with the history.
+    """
+    state: dict[str, Any] = {}
+    if source == ICHONGQING_SOURCE:
+        state["stored"] = "database"
+    else:
+        articles: dict[str, dict[str, Any]] = {}
+        rows = session.execute(
+            select(
+                Article.url,
+                Article.sitemap_lastmod,
+                Article.modified_at,
+                Article.etag,
+                Article.http_last_modified,
+            ).where(Article.source == source)
+        )
+        for url, lastmod, modified, etag, last_modified in rows:
+            key = key_for(source, url)
+            if key is None:
+                continue
+            known = lastmod or modified
+            articles[key] = {
+                "lastmod": known.isoformat() if known else None,
+                "etag": etag,
+                "last_modified": last_modified,
+            }
+        state["articles"] = articles
     sources = {
         doc.url: {
             "etag": doc.etag,
@@ -121,7 +132,7 @@ def crawl_state(
         key = key_for(source, url)
         if key is not None:
             failed[key] = max(failed.get(key, 0), attempts)
-    return {"articles": articles, "sources": sources, "retry": retry, "failed": failed}
+    return {**state, "sources": sources, "retry": retry, "failed": failed}
 
 
 def _validated(
@@ -146,6 +157,7 @@ def _validated(
     values = {
         "url": url,
         "source": source,
+        "url_key": key_for(source, url),
         "title": title,
         "author": normalise_space(storable_text(author or "")),
         "published_at": published,
@@ -164,12 +176,17 @@ def _validated(
 
 
 class _Failures:
-    """Recorded failures, loaded once per crawl: a stored article usually has none."""
+    """The unresolved failures, loaded once per crawl (few: a stored article usually has
+    none); a resolved one is looked up by URL only when its page fails again."""
 
     def __init__(self, session: Session, quarantine: Quarantine) -> None:
         self.session = session
         self.quarantine = quarantine
-        self.by_url = {f.url: f for f in session.scalars(select(CrawlFailure))}
+        # Unresolved failures only (few); a resolved one is looked up when its page fails again.
+        self.by_url = {
+            f.url: f
+            for f in session.scalars(select(CrawlFailure).where(CrawlFailure.resolved_at.is_(None)))
+        }
 
     def record(self, url: str, reason: str, now: datetime, item: CrawlItem | None = None) -> None:
         url, reason = storable_text(url), storable_text(reason)
@@ -177,16 +194,18 @@ class _Failures:
             # No address column holds it: kept in quarantine, never retried as is.
             self.quarantine.hold(url, reason, asdict(item) if item else {"url": url})
             return
-        failure = self.by_url.get(url)
+        failure = self.by_url.get(url) or self.session.scalar(
+            select(CrawlFailure).where(CrawlFailure.url == url)
+        )
         if failure is None:
             failure = CrawlFailure(url=url, reason=reason, first_failed_at=now, last_failed_at=now)
             self.session.add(failure)
-            self.by_url[url] = failure
         else:
             failure.attempts += 1
             failure.reason = reason
             failure.last_failed_at = now
             failure.resolved_at = None
+        self.by_url[url] = failure
 
     def resolve(self, urls: Iterable[str], now: datetime) -> None:
         for url in urls:
@@ -216,11 +235,13 @@ def apply_crawl_items(
     quarantine = Quarantine(session, crawl_id, now)
     apply = _Apply(session, now, _KeyIndex(session, span, source), _Failures(session, quarantine))
     apply_in_batches(session, items, batch_size, apply.one, apply, apply.hold)
+    session.flush()
+    apply.settle()
     result = apply.result
-    result.new_ids = [article.id for article in apply.added]
     result.quarantined = quarantine.held
     index = apply.index
     # Filtered once every article of the crawl is known: a sitemap is read before its pages.
+    index.prefetch(apply.listed)
     listed = {key: lastmod for key, lastmod in apply.listed.items() if index.in_span(key)}
     fetched = set(index.touched)
     known = index.resolved_ids()
@@ -250,24 +271,33 @@ class _Apply:
             # its window, so that a fixed page is stored (a bounded number of times).
             self.failures.record(url, f"quarantined: {reason}", self.now)
 
+    def settle(self) -> None:
+        """After a flush: the articles added so far are known by id and their rows released,
+        so that a crawl of any size holds a bounded number of rows in memory."""
+        self.result.new_ids += [article.id for article in self.added]
+        self.added.clear()
+        self.index.settle()
+
     def snapshot(self) -> tuple[Any, ...]:
+        # Called as each batch begins: the batches before it are flushed.
+        self.settle()
         index, result = self.index, self.result
         return (
             replace(result, failed=list(result.failed), rejected=list(result.rejected),
-                    updated_ids=list(result.updated_ids)),
+                    updated_ids=list(result.updated_ids), new_ids=list(result.new_ids)),
             len(self.added), dict(self.listed), dict(self.failures.by_url),
-            self.failures.quarantine.snapshot(), dict(index.ids()), dict(index._published),
-            set(index.touched), dict(index.added),
+            self.failures.quarantine.snapshot(), dict(index._ids), dict(index._published),
+            set(index._asked), set(index.touched), dict(index.added),
         )  # fmt: skip
 
     def restore(self, mark: tuple[Any, ...]) -> None:
-        result, added, listed, failures, held, ids, published, touched, new = mark
+        result, added, listed, failures, held, ids, published, asked, touched, new = mark
         self.result = result
         del self.added[added:]
         self.listed = listed
         self.failures.by_url = failures
         self.failures.quarantine.restore(held)
-        self.index._ids, self.index._published = ids, published
+        self.index._ids, self.index._published, self.index._asked = ids, published, asked
         self.index.touched, self.index.added = touched, new
 
     def one(self, item: CrawlItem) -> None:
@@ -376,61 +406,67 @@ def _apply_listed(
 
 
 class _KeyIndex:
-    """One source's article rows by deduplication key, loaded once per crawl (iChongqing's keys
-    are paths, its hosts vary; another source's keys carry the host)."""
+    """One source's article rows by deduplication key (iChongqing's keys are paths, its hosts
+    vary; another source's keys carry the host), looked up by index (``articles.url_key``) as
+    the crawl's items name them: never the whole table."""
 
     def __init__(self, session: Session, span: Span, source: str = ICHONGQING_SOURCE) -> None:
         self.session = session
         self.span = span
         self.source = source
-        self._ids: dict[str, int] | None = None
+        self._ids: dict[str, int] = {}
         self._published: dict[str, datetime] = {}
+        # Keys already asked of the database, found or not.
+        self._asked: set[str] = set()
         # Keys of articles this crawl fetched (or had confirmed unchanged by a 304).
         self.touched: set[str] = set()
         self.added: dict[str, Article] = {}
 
-    def ids(self) -> dict[str, int]:
-        if self._ids is None:
-            self._ids = {}
-            rows = self.session.execute(
-                select(Article.id, Article.url, Article.published_at).where(
-                    Article.source == self.source
-                )
-            )
-            for article_id, url, published in rows:
-                key = key_for(self.source, url)
-                if key is not None:
-                    self._ids[key] = article_id
-                    self._published[key] = published
-        return self._ids
+    def prefetch(self, keys: Iterable[str | None]) -> None:
+        """Look up the stored ids of ``keys`` not asked yet, in a few indexed queries."""
+        wanted = [k for k in keys if k and k not in self._asked and k not in self.added]
+        if not wanted:
+            return
+        for key, (article_id, published) in stored_ids(self.session, wanted).items():
+            self._ids[key] = article_id
+            self._published[key] = published
+        self._asked.update(wanted)
 
     def in_span(self, key: str | None) -> bool:
         """Whether the stored article of ``key`` was published within the run's span."""
         if self.span.is_everything:
             return True
-        self.ids()
+        self.prefetch([key])
         return self._published.get(key or "") in self.span
 
     def get(self, key: str | None) -> Article | None:
-        if key:
-            self.touched.add(key)
+        if not key:
+            return None
+        self.touched.add(key)
         if key in self.added:
             return self.added[key]
-        article_id = self.ids().get(key or "")
+        self.prefetch([key])
+        article_id = self._ids.get(key)
         return self.session.get(Article, article_id) if article_id is not None else None
 
     def add(self, key: str, article: Article) -> None:
-        self.ids()
         self._published[key] = article.published_at
+        self._asked.add(key)
         if article.id is None:
             self.added[key] = article
         else:
-            self.ids()[key] = article.id
+            self._ids[key] = article.id
         self.touched.add(key)
 
+    def settle(self) -> None:
+        """After a flush: the added articles are known by id, their rows released."""
+        for key, article in self.added.items():
+            self._ids[key] = article.id
+        self.added.clear()
+
     def resolved_ids(self) -> dict[str, int]:
-        """Keys to ids, the articles added by this crawl included (after a flush)."""
-        ids = dict(self.ids())
+        """Keys to ids of the articles looked up or stored by this crawl (after a flush)."""
+        ids = dict(self._ids)
         ids.update({key: article.id for key, article in self.added.items()})
         return ids
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, delete, exists, func, select, tuple_, update
+from sqlalchemy.orm import Session, aliased
 
 from pipelines.core.owner import Owner
 from pipelines.core.statuses import (
@@ -56,6 +56,49 @@ def event_rows(session: Session, subscription: str, *, claimed: bool = False) ->
             )
             .join(Article, Event.article_id == Article.id)
             .where(on_topic, taken if claimed else ~taken)
+            .order_by(Article.published_at, Article.id, Event.id)
+        ).all()
+    )
+
+
+def unreported_rows(session: Session, subscription: str) -> list[Any]:
+    """(event, url, title, published_at, article id, body, alert ts) of topic articles that
+    report an event already alerted (posted) to the subscription, their report not claimed yet.
+
+    Decided in SQL (the claims' unique index): the history of alerts is never read into Python.
+    """
+    on_topic = exists().where(ArticleTopic.article_id == Article.id)
+    item_key = Event.kind + ":" + Event.event_key
+    alert = aliased(Delivery)
+    reported = exists().where(
+        and_(
+            Delivery.subscription == subscription,
+            Delivery.item_type == DigestItemType.REPORT,
+            Delivery.item_key == item_key + "@" + Article.url,
+        )
+    )
+    return list(
+        session.execute(
+            select(
+                Event,
+                Article.url,
+                Article.title,
+                Article.published_at,
+                Article.id,
+                Article.body_text,
+                alert.message_ts,
+            )
+            .join(Article, Event.article_id == Article.id)
+            .join(
+                alert,
+                and_(
+                    alert.subscription == subscription,
+                    alert.item_type == DigestItemType.EVENT,
+                    alert.item_key == item_key,
+                    alert.message_ts.is_not(None),
+                ),
+            )
+            .where(on_topic, ~reported)
             .order_by(Article.published_at, Article.id, Event.id)
         ).all()
     )
@@ -110,11 +153,19 @@ def editions_of(
     return found
 
 
-def changed_editions(session: Session, since: datetime | None = None) -> list[EventEdition]:
-    """Editions whose date or place a later report moved (``sequence`` > 0)."""
+def changed_editions(
+    session: Session, since: datetime | None = None, upcoming_on: str | None = None
+) -> list[EventEdition]:
+    """Editions whose date or place a later report moved (``sequence`` > 0); with
+    ``upcoming_on`` (an ISO day), only those still to come then (a few, whatever the history)."""
     query = select(EventEdition).where(EventEdition.sequence > 0)
     if since is not None:
         query = query.where(EventEdition.changed_at >= since)
+    if upcoming_on is not None:
+        last = func.coalesce(
+            EventEdition.end_date, EventEdition.start_date, EventEdition.previous_start_date
+        )
+        query = query.where(last >= upcoming_on)
     return list(session.scalars(query.order_by(EventEdition.changed_at)))
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from pipelines.core.instants import utcnow
 from pipelines.core.statuses import CrawlStatus, DeliveryStatus, DigestStatus
+from pipelines.core.urls import ICHONGQING_SOURCE, key_for
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,6 +77,12 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
 
 
+def _url_key(context: Any) -> str | None:
+    """The deduplication key of a row being inserted, from its source and URL (``key_for``)."""
+    params = context.get_current_parameters()
+    return key_for(params.get("source") or ICHONGQING_SOURCE, params.get("url") or "")
+
+
 class Article(Base):
     """One article of the source site, keyed by its canonical address."""
 
@@ -87,6 +94,8 @@ class Article(Base):
     source: Mapped[str] = mapped_column(
         String(64), default="ichongqing", server_default="ichongqing", index=True
     )
+    # ``key_for(source, url)``: the crawl looks a listed article up by it (index), never loads all.
+    url_key: Mapped[str | None] = mapped_column(String(2048), index=True, default=_url_key)
     title: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime] = mapped_column(index=True)
@@ -104,12 +113,14 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str | None] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: the checks after a run read the rows it wrote (``queries.check_since``).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Where each field came from (json-ld / opengraph / markup) and its raw value.
     extraction: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Which taxonomy last classified the row: a changed taxonomy re-classifies it.
-    taxonomy_version: Mapped[str | None] = mapped_column(String(64))
-    events_version: Mapped[str | None] = mapped_column(String(64))
+    # Indexed: the articles awaiting analysis are found without reading the others.
+    taxonomy_version: Mapped[str | None] = mapped_column(String(64), index=True)
+    events_version: Mapped[str | None] = mapped_column(String(64), index=True)
 
     topics: Mapped[list[ArticleTopic]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
@@ -172,7 +183,8 @@ class Event(Base):
     city: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(16))  # EventStatus
     parent: Mapped[str | None] = mapped_column(Text)  # the umbrella event's name
-    proposer_roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Nullable: rows older than 0006 have none (read as no roles).
+    proposer_roles: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
 
     article: Mapped[Article] = relationship(back_populates="events")
 
