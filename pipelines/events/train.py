@@ -5,6 +5,10 @@ Run ``python -m pipelines.events.train`` from a checkout: it reads every labeled
 logistic regression per shape and writes ``pipelines/events/model.json``. The fit is
 deterministic, so a rerun on the same data and taxonomy writes the same file (a test checks
 that the shipped file is what this produces). ``--check`` only compares.
+
+Readers' corrections are data too: ``cqmonitor corrections --export corrections.json`` writes them
+in the same format, and ``python -m pipelines.events.train tests/data/labeled corrections.json``
+fits on both.
 """
 
 from __future__ import annotations
