@@ -316,6 +316,11 @@ def test_subscriptions_filter_by_source_and_views_show_sources(report_session: A
     rows[1].source = "feedonly"
     report_session.flush()
     now = datetime(2025, 3, 20, tzinfo=UTC)
+    # Editions are recomputed when their reports are stored; this test moved a report by hand.
+    from pipelines.storage.editions import keys_of_articles, sync_editions
+
+    sync_editions(report_session, keys_of_articles(report_session, [rows[1].id]), now)
+    report_session.flush()
     only_feed = Subscription(name="feed", channel="C0FEED0001", sources=frozenset({"feedonly"}))
     everything = Subscription(name="all", channel="C0ALL00001")
     feed_content = collect_pending(report_session, now=now, subscription=only_feed)
