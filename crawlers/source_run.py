@@ -28,9 +28,10 @@ from pipelines.crawl_output import CrawlOutput
 from pipelines.lease import CrawlLease
 from pipelines.monitoring import COVERAGE_THRESHOLDS, assess_crawl
 from pipelines.sources import Source
+from pipelines.storage.crawl_state import crawl_state
 from pipelines.storage.crawls import crawls_to_store, record_stored
 from pipelines.storage.db import begin_exclusive, session_scope
-from pipelines.storage.ingest import apply_crawl_items, crawl_state
+from pipelines.storage.ingest import apply_crawl_items
 from pipelines.storage.lock import Owner, claim_crawl
 
 # A generic source is read by the generic path on every page: that is its site path, not drift.

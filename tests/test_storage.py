@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
 from pipelines.core.items import CrawlItem, FailureItem, item_from_record
+from pipelines.storage.crawl_state import crawl_state
 from pipelines.storage.db import (
     DatabaseURLError,
     alembic_config,
@@ -19,7 +20,7 @@ from pipelines.storage.db import (
     session_factory,
     session_scope,
 )
-from pipelines.storage.ingest import apply_crawl_items, crawl_state
+from pipelines.storage.ingest import apply_crawl_items
 from pipelines.storage.models import Article, CrawlFailure
 from pipelines.storage.stored import stored_validators
 

@@ -19,8 +19,8 @@ from pipelines.core.problems import RERUN, Problem
 from pipelines.interrupts import recording_signals
 from pipelines.lease import CrawlLease, LeaseLost
 from pipelines.monitoring import requests_by_status
+from pipelines.storage.crawl_state import crawl_state
 from pipelines.storage.crawls import crawl_from_the_future, last_successful_crawl
-from pipelines.storage.ingest import crawl_state
 from pipelines.storage.lock import CrawlBusy, Owner, claim_crawl
 from pipelines.storage.models import CrawlRun
 from pipelines.window import CrawlWindow, crawl_window
