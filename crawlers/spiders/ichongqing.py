@@ -28,6 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawlers.failures import read_failure
 from crawlers.parsing import (
     Listed,
     page_to_item,
@@ -413,18 +414,10 @@ class IchongqingSpider(Spider):
 
     def on_error(self, failure: Failure) -> Iterator[CrawlItem]:
         request = failure.request  # type: ignore[attr-defined]
-        response = getattr(failure.value, "response", None)
-        status = response.status if response is not None else None
-        reason = (
-            f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        )
-        kind = f"http_{status}" if status else failure.type.__name__
-        self._inc(keys.error(kind))
-        if "max redirections reached" in reason:
-            # A chain too long is a loop too: the page is recorded, not silently lost.
-            self._inc(keys.REDIRECT_LOOP)
-            chain = " -> ".join([*request.meta.get("redirect_urls", [])[:6], request.url])
-            reason = f"redirect loop: {chain}"
+        failed = read_failure(failure)
+        for key in failed.counted:
+            self._inc(key)
+        status, reason = failed.status, failed.reason
         self.logger.warning("failed %s: %s", request.url, reason)
         if request.callback == self.parse_sitemap and request.cb_kwargs.get("lastmod") is None:
             yield from self._fallback_listings(f"the sitemap index failed: {reason}")

@@ -27,6 +27,7 @@ from scrapy import Request, Spider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawlers.failures import read_failure
 from crawlers.parsing import Listed, page_to_item, parse_feed, parse_sitemap
 from crawlers.parsing.generic_article import parse_generic_article
 from crawlers.parsing.site_links import feed_links, page_links, robots_sitemaps
@@ -316,12 +317,10 @@ class SourceSpider(Spider):
 
     def on_error(self, failure: Failure) -> Iterator[CrawlItem]:
         request = failure.request  # type: ignore[attr-defined]
-        response = getattr(failure.value, "response", None)
-        status = response.status if response is not None else None
-        reason = (
-            f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        )
-        self._inc(keys.error(f"http_{status}" if status else failure.type.__name__))
+        failed = read_failure(failure)
+        for key in failed.counted:
+            self._inc(key)
+        status, reason = failed.status, failed.reason
         self.logger.warning("failed %s: %s", request.url, reason)
         yield FailureItem(
             url=request.url, key=request.cb_kwargs.get("key"), reason=reason, status=status
